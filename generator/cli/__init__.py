@@ -1,0 +1,87 @@
+"""The ``zdd`` command line: glue over the library, errors mapped to exit codes here.
+
+Help must be fast: command modules import boto3, jinja2 and python-terraform
+inside their functions, never at module level.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from typing import Annotated
+
+import typer
+
+from generator.errors import ZddError
+
+EXIT_CODES = """Exit codes: 0 done as asked; 1 release failed and rolled back (or a run-time
+failure); 2 bad input; 3 refused for safety (live colour touched, alarm firing, lock
+held, contract migration in the rollback window); 4 the world disagrees with the
+journal (listener changed out of band): a human must look."""
+
+app = typer.Typer(
+    name="zdd",
+    help="Zero-downtime blue/green releases on AWS.\n\n" + EXIT_CODES,
+    no_args_is_help=True,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+_state = {"debug": False}
+
+
+@app.callback()
+def _root(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks instead of one-line errors.")
+    ] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+def _register() -> None:
+    from generator.cli import commands_build, commands_db, commands_demo, commands_traffic
+
+    commands_build.register(app)
+    commands_traffic.register(app)
+    commands_db.register(app)
+    commands_demo.register(app)
+
+
+_register()
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    # CI cancels with SIGTERM: treat it like Ctrl-C so a release in flight rolls back.
+    raise KeyboardInterrupt
+
+
+def main() -> None:
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
+    except ZddError as exc:
+        if _state["debug"]:
+            raise
+        from generator.errors import ConfigError
+
+        # Config problems are already "FILE: FIELD: expected", one per line.
+        print(str(exc) if isinstance(exc, ConfigError) else f"zdd: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        print("zdd: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except Exception as exc:  # click usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(2)
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(130)
+        raise

@@ -1,0 +1,85 @@
+"""One hierarchy of errors; the CLI alone maps them to exit codes.
+
+Core code raises these and never calls ``sys.exit``. Each class carries the exit
+code of ARCHITECTURE.md so the mapping lives in exactly one place.
+"""
+
+from __future__ import annotations
+
+
+class ZddError(Exception):
+    """Base of every error zdd raises on purpose. Exit code 1: failed at run time."""
+
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InputError(ZddError):
+    """Bad input: configuration, arguments, files (exit 2)."""
+
+    exit_code = 2
+
+
+class ConfigError(InputError):
+    """An environment file is unreadable or invalid; one line per problem."""
+
+    def __init__(self, path: str, problems: list[str]) -> None:
+        self.path = path
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class RefusedError(ZddError):
+    """Refused for safety (exit 3): live colour touched, alarm firing, lock held..."""
+
+    exit_code = 3
+
+
+class PlanRefused(RefusedError):
+    """The plan guard found changes to the live colour or shared resources."""
+
+
+class LockHeld(RefusedError):
+    """Another run holds the lock of this listener."""
+
+
+class PreflightRefused(RefusedError):
+    """A pre-flight check failed before any weight moved."""
+
+
+class MigrationRefused(RefusedError):
+    """Contract migrations while the old colour may still take traffic back."""
+
+
+class DriftError(ZddError):
+    """The world disagrees with the journal (exit 4): a human must look."""
+
+    exit_code = 4
+
+
+class ReleaseFailed(ZddError):
+    """The release failed and traffic was rolled back to the stable colour (exit 1)."""
+
+
+class TerraformError(ZddError):
+    """A terraform command failed; carries its exit code and the tail of stderr."""
+
+    def __init__(self, command: list[str], returncode: int, stderr: str) -> None:
+        self.command = command
+        self.returncode = returncode
+        self.stderr = stderr
+        tail = "\n".join(stderr.strip().splitlines()[-15:])
+        super().__init__(
+            f"terraform {command[1] if len(command) > 1 else ''} failed "
+            f"(exit {returncode}): {tail}"
+        )
+
+
+class StoreError(ZddError):
+    """The deployment store cannot be read or written (exit 1, nothing moved)."""

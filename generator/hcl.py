@@ -1,0 +1,48 @@
+"""The one way a user's string reaches generated HCL."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+
+_SIMPLE = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def hcl_string(value: str) -> str:
+    """Return ``value`` as a whole, quoted HCL string literal.
+
+    Backslash, quote, newline, carriage return and tab get their short escapes;
+    every other control character becomes ``\\uXXXX``. Then template sequences
+    are neutralised (``${`` -> ``$${``, ``%{`` -> ``%%{``): unescaped, a tag
+    value such as ``${file("~/.aws/credentials")}`` would be evaluated at plan time.
+    """
+    out: list[str] = []
+    for ch in value:
+        if ch in _SIMPLE:
+            out.append(_SIMPLE[ch])
+        elif ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    body = "".join(out).replace("${", "$${").replace("%{", "%%{")
+    return f'"{body}"'
+
+
+def hcl_value(value: object) -> str:
+    """Render a scalar, list or map as an HCL expression (strings through hcl_string)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, int | float):
+        return json.dumps(value)
+    if isinstance(value, str):
+        return hcl_string(value)
+    if isinstance(value, Mapping):
+        if not value:
+            return "{}"
+        items = ", ".join(f"{hcl_string(str(k))} = {hcl_value(v)}" for k, v in value.items())
+        return "{ " + items + " }"
+    if isinstance(value, Sequence):
+        return "[" + ", ".join(hcl_value(v) for v in value) + "]"
+    raise TypeError(f"cannot render {type(value).__name__} as HCL")

@@ -1,0 +1,142 @@
+"""Render an environment into a Terraform root stack (templates/ + modules/).
+
+Rendering is pure until ``write_stack``: every file is rendered in memory first,
+so bad input never leaves a half-written stack behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+
+from generator.config import COLOURS, Environment
+from generator.errors import InputError
+from generator.hcl import hcl_value
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+MODULES_DIR = PROJECT_ROOT / "modules"
+MANIFEST = ".zdd-manifest.json"
+
+
+@dataclass(frozen=True)
+class RenderedStack:
+    """File name -> content of one root stack, not yet on disk."""
+
+    files: dict[str, str]
+
+
+@lru_cache(maxsize=4)
+def _jinja(templates_dir: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,  # HCL, not HTML: strings go through the hcl filter instead
+    )
+    env.filters["hcl"] = hcl_value
+    return env
+
+
+@lru_cache(maxsize=4)
+def _template_names(templates_dir: Path) -> tuple[str, ...]:
+    return tuple(sorted(p.name for p in templates_dir.glob("*.tf.j2")))
+
+
+def resource_tags(env: Environment) -> dict[str, str]:
+    """Tags on every resource: the user's, then zdd's own (which win)."""
+    return {
+        **env.tags,
+        "zdd:service": env.service,
+        "zdd:environment": env.name,
+        "ManagedBy": "zdd",
+    }
+
+
+def modules_source(out_dir: Path, modules_dir: Path = MODULES_DIR) -> str:
+    """Relative path from the stack to modules/, as Terraform wants local sources."""
+    rel = os.path.relpath(modules_dir.resolve(), out_dir.resolve())
+    rel = rel.replace(os.sep, "/")
+    return rel if rel.startswith(".") else f"./{rel}"
+
+
+def render_stack(
+    env: Environment,
+    out_dir: Path,
+    templates_dir: Path = TEMPLATES_DIR,
+    modules_dir: Path = MODULES_DIR,
+) -> RenderedStack:
+    """Render every template for ``env``; a template that renders empty is not produced."""
+    jenv = _jinja(templates_dir)
+    context = {
+        "env": env,
+        "colours": COLOURS,
+        "tags": resource_tags(env),
+        "modules": modules_source(out_dir, modules_dir),
+    }
+    files: dict[str, str] = {}
+    for name in _template_names(templates_dir):
+        text = jenv.get_template(name).render(context)
+        if text.strip():
+            files[name.removesuffix(".j2")] = text.lstrip("\n")
+    return RenderedStack(files)
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _previous_files(out_dir: Path) -> set[str]:
+    try:
+        data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+        return {str(f) for f in data.get("files", []) if "/" not in str(f)}
+    except (OSError, ValueError, AttributeError):
+        return set()
+
+
+def write_stack(stack: RenderedStack, out_dir: Path) -> list[str]:
+    """Write the stack; remove files zdd wrote before that are no longer produced.
+
+    Only names listed in zdd's own manifest are ever removed, so a user's extra
+    ``*.tf`` file or Terraform's ``.terraform/`` directory are never touched.
+    Returns the names removed.
+    """
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"{out_dir}: --out must be a directory")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stale = sorted(_previous_files(out_dir) - set(stack.files))
+    for name, text in sorted(stack.files.items()):
+        target = out_dir / name
+        try:
+            if target.read_text(encoding="utf-8") == text:
+                continue
+        except OSError:
+            pass
+        _atomic_write(target, text)
+    for name in stale:
+        (out_dir / name).unlink(missing_ok=True)
+    manifest = json.dumps({"generated_by": "zdd", "files": sorted(stack.files)}, indent=2) + "\n"
+    _atomic_write(out_dir / MANIFEST, manifest)
+    return stale
+
+
+def generate(env: Environment, out_dir: Path) -> RenderedStack:
+    """Render and write ``env`` into ``out_dir``."""
+    stack = render_stack(env, out_dir)
+    write_stack(stack, out_dir)
+    return stack

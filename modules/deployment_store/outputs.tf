@@ -1,0 +1,9 @@
+output "table_name" {
+  description = "Name of the deployment store table (use it as dynamodb://NAME)."
+  value       = aws_dynamodb_table.this.name
+}
+
+output "table_arn" {
+  description = "ARN of the table, for the IAM policy of the runners."
+  value       = aws_dynamodb_table.this.arn
+}

@@ -1,0 +1,19 @@
+output "target_group_arn" {
+  description = "ARN of this colour's target group."
+  value       = aws_lb_target_group.this.arn
+}
+
+output "target_group_arn_suffix" {
+  description = "ARN suffix of the target group, the TargetGroup dimension of its metrics."
+  value       = aws_lb_target_group.this.arn_suffix
+}
+
+output "service_name" {
+  description = "Name of the ECS service."
+  value       = aws_ecs_service.this.name
+}
+
+output "security_group_id" {
+  description = "Security group of the tasks."
+  value       = aws_security_group.tasks.id
+}
