@@ -445,9 +445,13 @@ class Environment(Model):
 
     @model_validator(mode="after")
     def _derived_names(self) -> Environment:
-        check_aws_name(self.lb_name, "load balancer name")
-        for colour in COLOURS:
-            check_aws_name(self.target_group_name(colour), f"target group name of {colour}")
+        field = "load_balancer.name" if self.load_balancer.name else "service"
+        try:
+            check_aws_name(self.lb_name, "load balancer name")
+            for colour in COLOURS:
+                check_aws_name(self.target_group_name(colour), f"target group name of {colour}")
+        except ValueError as exc:
+            raise ValueError(f"{field}: {exc}") from None
         return self
 
     @property
@@ -501,6 +505,9 @@ def format_validation_error(display: str, exc: ValidationError) -> list[str]:
         loc = _format_loc(tuple(err["loc"]))
         kind = err["type"]
         msg = str(err["msg"]).removeprefix("Value error, ")
+        named = re.match(r"^([a-z_]+(?:\.[a-z_]+)*): (.*)$", msg)
+        if loc == "(top level)" and named:  # a check across fields names its own field
+            loc, msg = named.group(1), named.group(2)
         if kind == "missing":
             line = f"{display}: {loc}: required field is missing"
         elif kind == "extra_forbidden":

@@ -76,8 +76,9 @@ def parse_plan(data: Any, source: str) -> PlanSummary:
     version = data.get("format_version")
     if not isinstance(version, str) or not version.split(".")[0].isdigit():
         raise _fail(source, 'format_version: expected a string such as "1.0"')
-    if version.split(".")[0] != "1":
-        raise _fail(source, f"format_version: expected 1.x (got {version!r})")
+    # Terraform 1.0 writes "0.2"; 1.1 and later write "1.x". Both share the fields read here.
+    if version.split(".")[0] not in ("0", "1"):
+        raise _fail(source, f"format_version: expected 0.x or 1.x (got {version!r})")
     raw = data.get("resource_changes", [])
     if not isinstance(raw, list):
         raise _fail(source, "resource_changes: expected a list")
