@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import boto3
+    from botocore.config import Config
     from mypy_boto3_cloudwatch.client import CloudWatchClient
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_elbv2.client import ElasticLoadBalancingv2Client
 
 
-def retry_config(max_attempts: int = 5, read_timeout: float = 10.0) -> object:
+def retry_config(max_attempts: int = 5, read_timeout: float = 10.0) -> Config:
     from botocore.config import Config
 
     return Config(
@@ -41,15 +42,15 @@ class AwsClients:
 
     @cached_property
     def elbv2(self) -> ElasticLoadBalancingv2Client:
-        return self.session.client("elbv2", config=retry_config())  # type: ignore[arg-type]
+        return self.session.client("elbv2", config=retry_config())
 
     @cached_property
     def cloudwatch(self) -> CloudWatchClient:
-        return self.session.client("cloudwatch", config=retry_config())  # type: ignore[arg-type]
+        return self.session.client("cloudwatch", config=retry_config())
 
     @cached_property
     def dynamodb(self) -> DynamoDBClient:
         # Few attempts: an unreachable store must fail fast, before any weight moves.
-        return self.session.client(  # type: ignore[call-overload,no-any-return]
+        return self.session.client(
             "dynamodb", config=retry_config(max_attempts=2, read_timeout=5.0)
         )

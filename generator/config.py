@@ -7,6 +7,7 @@ moto will not check them (it accepts 33-character names and 45 s alarm periods).
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import json
 import re
 from pathlib import Path
@@ -129,8 +130,8 @@ class LoadBalancer(Model):
     )
     deletion_protection: bool = Field(True, description="ALB deletion protection")
     idle_timeout: int = Field(60, ge=1, le=4000, description="Connection idle timeout, s")
-    access_logs: AccessLogs = Field(default_factory=AccessLogs)  # type: ignore[arg-type]
-    stickiness: Stickiness = Field(default_factory=Stickiness)  # type: ignore[arg-type]
+    access_logs: AccessLogs = Field(default_factory=AccessLogs)
+    stickiness: Stickiness = Field(default_factory=Stickiness)
 
     @field_validator("name")
     @classmethod
@@ -142,8 +143,7 @@ class LoadBalancer(Model):
     def _cert(cls, v: str | None) -> str | None:
         if v is not None and not _ACM_ARN.match(v):
             raise ValueError(
-                "must be an ACM certificate ARN: "
-                "arn:aws:acm:REGION:ACCOUNT:certificate/UUID"
+                "must be an ACM certificate ARN: arn:aws:acm:REGION:ACCOUNT:certificate/UUID"
             )
         return v
 
@@ -292,7 +292,7 @@ class Strategy(Model):
         if (
             not pcts
             or any(p < 1 or p > 100 for p in pcts)
-            or any(b <= a for a, b in zip(pcts, pcts[1:], strict=False))
+            or any(b <= a for a, b in itertools.pairwise(pcts))
             or pcts[-1] != 100
         ):
             raise ValueError(f"must increase and end at 100 (got {json.dumps(pcts)})")
@@ -382,14 +382,14 @@ class Environment(Model):
     versions: dict[Colour, str] = Field(description="Image tag per colour: {blue: v1, green: v1}")
     network: Network
     container: Container
-    capacity: Capacity = Field(default_factory=Capacity)  # type: ignore[arg-type]
-    health_check: HealthCheck = Field(default_factory=HealthCheck)  # type: ignore[arg-type]
-    load_balancer: LoadBalancer = Field(default_factory=LoadBalancer)  # type: ignore[arg-type]
-    alarms: Alarms = Field(default_factory=Alarms)  # type: ignore[arg-type]
-    strategy: Strategy = Field(default_factory=Strategy)  # type: ignore[arg-type]
+    capacity: Capacity = Field(default_factory=Capacity)
+    health_check: HealthCheck = Field(default_factory=HealthCheck)
+    load_balancer: LoadBalancer = Field(default_factory=LoadBalancer)
+    alarms: Alarms = Field(default_factory=Alarms)
+    strategy: Strategy = Field(default_factory=Strategy)
     state: StateBackend | None = Field(None, description="S3 backend; omit for local state")
-    store: Store = Field(default_factory=Store)  # type: ignore[arg-type]
-    hooks: Hooks = Field(default_factory=Hooks)  # type: ignore[arg-type]
+    store: Store = Field(default_factory=Store)
+    hooks: Hooks = Field(default_factory=Hooks)
     database: Database | None = Field(None, description="Migrations checked by the gates")
     webhooks: list[str] = Field(
         default_factory=list, description="URLs that receive events as Slack-compatible JSON"
@@ -544,7 +544,8 @@ def parse_environment(data: Any, display: str) -> Environment:
     """Validate already-loaded YAML data; raise ConfigError with one line per problem."""
     if not isinstance(data, dict):
         raise ConfigError(
-            display, [f"{display}: (top level): must be a mapping of fields (got {_describe(data)})"]
+            display,
+            [f"{display}: (top level): must be a mapping of fields (got {_describe(data)})"],
         )
     try:
         return Environment.model_validate(data)

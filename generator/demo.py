@@ -114,10 +114,11 @@ def run_demo(
         session = emulator.session()
         _say(
             json_mode,
-            f"2. creating the twin environments in an embedded AWS emulator at {emulator.endpoint}\n"
-            "   (this stands in for `terraform apply`: no AWS provider can run offline; it builds\n"
-            "   the same load balancer, target groups, weighted listener and alarms from the same\n"
-            "   model and yields the same stack outputs, so all that follows is the real code path)",
+            f"2. creating the twin environments in an embedded AWS emulator ({emulator.endpoint})\n"
+            "   This stands in for `terraform apply`: no AWS provider can run offline. It\n"
+            "   builds the same load balancer, target groups, weighted listener and alarms\n"
+            "   from the same model and yields the same stack outputs, so everything after\n"
+            "   it is the production code path.",
         )
         outputs = create_twin_environments(session, env)
         (stack_dir / "zdd-outputs.json").write_text(outputs.to_terraform_json(), encoding="utf-8")
@@ -137,8 +138,11 @@ def run_demo(
         for release, bad in (("v2", False), ("v3", True)):
             live = TrafficShifter(elbv2, outputs).read().live or env.live_colour
             target: Colour = "green" if live == "blue" else "blue"
-            _say(json_mode, f"\n3. release {release} -> {target} by canary"
-                 + (" (its 5xx alarm will fire during the canary)" if bad else ""))
+            _say(
+                json_mode,
+                f"\n3. release {release} -> {target} by canary"
+                + (" (its 5xx alarm will fire during the canary)" if bad else ""),
+            )
             injector = _FireAlarmDuringCanary(session, outputs.alarm_names[target][0])
             injector.armed = bad
             events = EventBus([*_sinks(json_mode), injector])
@@ -161,7 +165,9 @@ def run_demo(
                 events.close()
             if bad:  # the incident is over: the alarm recovers for whatever comes next
                 cloudwatch.set_alarm_state(
-                    AlarmName=outputs.alarm_names[target][0], StateValue="OK", StateReason="demo: recovered"
+                    AlarmName=outputs.alarm_names[target][0],
+                    StateValue="OK",
+                    StateReason="demo: recovered",
                 )
             doc = store.load()
             releases.append(doc.history[-1])

@@ -9,6 +9,7 @@ silently overwritten. A killed process can therefore always be resumed.
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -22,8 +23,8 @@ from generator.errors import (
     InputError,
     LockHeld,
     PreflightRefused,
-    ReleaseFailed,
     RefusedError,
+    ReleaseFailed,
     StoreError,
     ZddError,
 )
@@ -138,7 +139,12 @@ class Engine:
     # -- small helpers ----------------------------------------------------
 
     def emit(
-        self, kind: str, message: str, level: str = "info", dep: Deployment | None = None, **data: object
+        self,
+        kind: str,
+        message: str,
+        level: str = "info",
+        dep: Deployment | None = None,
+        **data: object,
     ) -> None:
         event = Event(kind, message, self.clock.now(), level, dict(data))
         if dep is not None and kind != "bake.poll":
@@ -200,7 +206,8 @@ class Engine:
                     else f"not OK ({', '.join(poll.insufficient + list(poll.missing))})"
                 )
                 raise PreflightRefused(
-                    f"alarms of {target} {what} for {waited:g}s; zdd does not shift on unknown state"
+                    f"alarms of {target} {what} for {waited:g}s; "
+                    "zdd does not shift on unknown state"
                 )
             self.clock.sleep(self.settings.poll_seconds)
         health = target_health(self.elbv2, self.outputs.target_group_arns[target])
@@ -300,10 +307,8 @@ class Engine:
             dep = doc.current
             if what == "abort":
                 state = self.shifter.read()  # abort is a human's call: roll back regardless
-                try:
+                with contextlib.suppress(ReleaseFailed):
                     self._rollback(doc, state, _Rollback("aborted by zdd abort", status="aborted"))
-                except ReleaseFailed:
-                    pass
                 return dep
             state = self._reconcile(doc)
             self._finish_now(doc, state)
@@ -330,10 +335,8 @@ class Engine:
         )
 
     def _release(self) -> None:
-        try:
+        with contextlib.suppress(ZddError):
             self.store.release(self.owner)
-        except ZddError:
-            pass
 
     def _reconcile(self, doc: JournalDoc) -> ListenerState:
         """Settle an intent whose outcome was not recorded; drift is exit 4."""
@@ -395,16 +398,14 @@ class Engine:
         fresh: ListenerState | None = state
         try:
             try:
-                if 0 <= dep.step_index and dep.baked_index < dep.step_index:
+                if dep.step_index >= 0 and dep.baked_index < dep.step_index:
                     if self._bake(doc, dep.step_index) == "finish":
                         return self._finish_now(doc, fresh or self._read_checked(dep))
                     fresh = None
                 for index in range(dep.step_index + 1, len(dep.schedule)):
                     step = dep.schedule[index]
                     base = fresh or self._read_checked(dep)
-                    fresh = self._move(
-                        doc, base, weights_for(dep.to_colour, step.percent), "step"
-                    )
+                    fresh = self._move(doc, base, weights_for(dep.to_colour, step.percent), "step")
                     dep.step_index = index
                     self._save(doc)
                     if self._bake(doc, index) == "finish":
@@ -479,7 +480,9 @@ class Engine:
                     )
                     self._save(doc)
                 elif now - gate_since >= self.settings.gate_timeout_seconds:
-                    raise _Rollback(f"gate not promoted within {self.settings.gate_timeout_seconds:g}s")
+                    raise _Rollback(
+                        f"gate not promoted within {self.settings.gate_timeout_seconds:g}s"
+                    )
             remaining = deadline - now
             self.clock.sleep(
                 self.settings.poll_seconds
@@ -494,12 +497,13 @@ class Engine:
     def _pending_request(self, doc: JournalDoc) -> str | None:
         """Requests from `zdd promote` / `zdd abort` arrive through the store."""
         latest = self.store.load()
-        if latest.current is not None and doc.current is not None:
-            if latest.current.id == doc.current.id and latest.current.request:
-                doc.version = latest.version
-                doc.current.request = latest.current.request
-                return latest.current.request
-        return None
+        mine = doc.current
+        theirs = latest.current
+        if mine is None or theirs is None or theirs.id != mine.id or not theirs.request:
+            return None
+        doc.version = latest.version
+        mine.request = theirs.request
+        return theirs.request
 
     def _clear_request(self, doc: JournalDoc) -> None:
         assert doc.current is not None
@@ -543,7 +547,9 @@ class Engine:
         dep = doc.current
         assert dep is not None
         stable = dep.from_colour
-        self.emit("rollback.start", f"rolling back to {stable}: {rollback.reason}", "error", dep=dep)
+        self.emit(
+            "rollback.start", f"rolling back to {stable}: {rollback.reason}", "error", dep=dep
+        )
         journal_ok = True
         dep.status = "rolling_back"
         try:
@@ -604,4 +610,3 @@ class Engine:
             self.emit(f"hook.{phase}.failed", message, "error", dep=dep)
             if fatal:
                 raise ReleaseFailed(f"{message}; no weight was moved")
-

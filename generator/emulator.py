@@ -134,7 +134,12 @@ def _alarm_kwargs(env: Environment, name: str, dims: list[dict[str, str]]) -> di
                 metric("requests", "RequestCount"),
             ],
         }
-    base = {**common, "Namespace": "AWS/ApplicationELB", "Dimensions": dims, "Period": a.period_seconds}
+    base = {
+        **common,
+        "Namespace": "AWS/ApplicationELB",
+        "Dimensions": dims,
+        "Period": a.period_seconds,
+    }
     if name.endswith("-p99-latency"):
         return {
             **base,
@@ -162,13 +167,15 @@ def create_twin_environments(
     cloudwatch = session.client("cloudwatch")
     vpc = ec2.create_vpc(CidrBlock="10.42.0.0/16")["Vpc"]["VpcId"]
     subnets = [
-        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.42.{i}.0/24", AvailabilityZone=f"{env.region}{az}")[
-            "Subnet"
-        ]["SubnetId"]
+        ec2.create_subnet(
+            VpcId=vpc, CidrBlock=f"10.42.{i}.0/24", AvailabilityZone=f"{env.region}{az}"
+        )["Subnet"]["SubnetId"]
         for i, az in enumerate("ab")
     ]
     lb = elbv2.create_load_balancer(
-        Name=env.lb_name, Subnets=subnets, Scheme="internal" if env.load_balancer.internal else "internet-facing"
+        Name=env.lb_name,
+        Subnets=subnets,
+        Scheme="internal" if env.load_balancer.internal else "internet-facing",
     )["LoadBalancers"][0]
     lb_suffix = lb["LoadBalancerArn"].split(":loadbalancer/")[-1]
     hc = env.health_check
@@ -233,7 +240,9 @@ def create_twin_environments(
             cloudwatch.put_metric_alarm(**_alarm_kwargs(env, name, dims))
             # A fresh alarm with no data would be INSUFFICIENT_DATA in AWS; the
             # emulator never evaluates metrics, so start it where a healthy one is.
-            cloudwatch.set_alarm_state(AlarmName=name, StateValue="OK", StateReason="emulator: healthy")
+            cloudwatch.set_alarm_state(
+                AlarmName=name, StateValue="OK", StateReason="emulator: healthy"
+            )
     return StackOutputs(
         listener_arn=listener["ListenerArn"],
         test_listener_arn=test_listener["ListenerArn"],

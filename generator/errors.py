@@ -76,8 +76,7 @@ class TerraformError(ZddError):
         self.stderr = stderr
         tail = "\n".join(stderr.strip().splitlines()[-15:])
         super().__init__(
-            f"terraform {command[1] if len(command) > 1 else ''} failed "
-            f"(exit {returncode}): {tail}"
+            f"terraform {command[1] if len(command) > 1 else ''} failed (exit {returncode}): {tail}"
         )
 
 

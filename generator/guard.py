@@ -58,7 +58,7 @@ def colour_of(change: ResourceChange) -> Colour | None:
             if first == colour or first.endswith(f"_{colour}"):
                 return colour
     if change.colour_tag in COLOURS:
-        return change.colour_tag  # type: ignore[return-value]
+        return change.colour_tag
     return None
 
 

@@ -112,4 +112,6 @@ class LockInfo(JournalModel):
         import datetime as _dt
 
         since = _dt.datetime.fromtimestamp(self.since, _dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-        return f"{self.owner} (pid {self.pid} on {self.host}, {self.command or 'zdd'}) since {since}"
+        return (
+            f"{self.owner} (pid {self.pid} on {self.host}, {self.command or 'zdd'}) since {since}"
+        )

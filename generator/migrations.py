@@ -57,7 +57,7 @@ def _has_not_null(column: exp.ColumnDef) -> tuple[bool, bool]:
     return not_null, has_default
 
 
-def _alter_action(action: exp.Expression, dialect: Dialect) -> tuple[Class, str]:
+def _alter_action(action: exp.Expr, dialect: Dialect) -> tuple[Class, str]:
     from sqlglot import exp
 
     if isinstance(action, exp.ColumnDef):
@@ -93,7 +93,7 @@ def _alter_action(action: exp.Expression, dialect: Dialect) -> tuple[Class, str]
     return "unknown", f"an ALTER TABLE action zdd cannot judge ({type(action).__name__})"
 
 
-def classify(statement: exp.Expression, dialect: Dialect) -> tuple[Class, str]:
+def classify(statement: exp.Expr, dialect: Dialect) -> tuple[Class, str]:
     """Classify one parsed statement."""
     from sqlglot import exp
 
@@ -142,8 +142,8 @@ def classify(statement: exp.Expression, dialect: Dialect) -> tuple[Class, str]:
 
 def _statements(sql: str, dialect: Dialect) -> list[tuple[int, str]]:
     """Split a file into (first line, text) statements using sqlglot's tokenizer."""
+    from sqlglot import TokenType
     from sqlglot.dialects.dialect import Dialect as SqlglotDialect
-    from sqlglot.tokens import TokenType
 
     tokens = SqlglotDialect.get_or_raise(dialect).tokenize(sql)
     out: list[tuple[int, str]] = []
@@ -262,9 +262,7 @@ def pending_release_migrations(
     return [f.name for f in files]
 
 
-def finalize(
-    env: Environment, base: Path, store: DeploymentStore, now: float
-) -> list[str]:
+def finalize(env: Environment, base: Path, store: DeploymentStore, now: float) -> list[str]:
     """Record the pending contract migrations as safe to run: the old colour is retired.
 
     Refused while a deployment is in progress or the last promotion is still

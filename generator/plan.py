@@ -120,7 +120,9 @@ def load_plan(path: Path) -> PlanSummary:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise _fail(str(path), f"cannot be read ({exc.strerror or exc.__class__.__name__})") from None
+        raise _fail(
+            str(path), f"cannot be read ({exc.strerror or exc.__class__.__name__})"
+        ) from None
     try:
         data = json.loads(text)
     except ValueError as exc:

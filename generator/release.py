@@ -39,7 +39,9 @@ def apply_release(
         from generator.aws import AwsClients
         from generator.traffic import TrafficShifter
 
-        state = TrafficShifter(AwsClients.from_environment(profile, env.region).elbv2, outputs).read()
+        state = TrafficShifter(
+            AwsClients.from_environment(profile, env.region).elbv2, outputs
+        ).read()
         if state.live is None:
             raise InputError("the listener is split between colours: finish or abort that first")
         live = state.live

@@ -70,7 +70,9 @@ class DeploymentStore(Protocol):
     def describe(self) -> str: ...
 
 
-def update(store: DeploymentStore, change: Callable[[JournalDoc], None], attempts: int = 5) -> JournalDoc:
+def update(
+    store: DeploymentStore, change: Callable[[JournalDoc], None], attempts: int = 5
+) -> JournalDoc:
     """Read, change and conditionally write, retrying when another writer won."""
     for _ in range(attempts):
         doc = store.load()
@@ -314,7 +316,9 @@ class DynamoStore:
         except Exception as exc:
             doc.version = expected
             if self._conditional_failed(exc):
-                raise VersionConflict(f"dynamodb://{self.table}: changed by another writer") from None
+                raise VersionConflict(
+                    f"dynamodb://{self.table}: changed by another writer"
+                ) from None
             raise
 
     def lock_info(self) -> LockInfo | None:

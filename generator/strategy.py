@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 from generator.config import StepSpec, Strategy, StrategyType
@@ -24,8 +25,10 @@ def parse_steps(text: str) -> list[int]:
     try:
         steps = [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
-        raise InputError(f"--steps: expected percentages such as 10,50,100 (got {text!r})") from None
-    if not steps or steps[-1] != 100 or any(b <= a for a, b in zip(steps, steps[1:], strict=False)):
+        raise InputError(
+            f"--steps: expected percentages such as 10,50,100 (got {text!r})"
+        ) from None
+    if not steps or steps[-1] != 100 or any(b <= a for a, b in itertools.pairwise(steps)):
         raise InputError(f"--steps: must increase and end at 100 (got {steps})")
     if steps[0] < 1:
         raise InputError(f"--steps: percentages must be 1-100 (got {steps})")
@@ -62,7 +65,7 @@ def build_schedule(strategy: Strategy) -> list[Step]:
     elif strategy.type == "canary":
         specs = [StepSpec(percent=strategy.canary_percent), StepSpec(percent=100)]
     elif strategy.type == "linear":
-        percents = list(range(strategy.linear_percent, 100, strategy.linear_percent)) + [100]
+        percents = [*list(range(strategy.linear_percent, 100, strategy.linear_percent)), 100]
         specs = [StepSpec(percent=p) for p in percents]
     else:
         specs = [

@@ -100,7 +100,9 @@ class Terraform:
         cache = self.env.get("TF_PLUGIN_CACHE_DIR")
         if cache:
             Path(cache).mkdir(parents=True, exist_ok=True)
-        self._argv_builder = _PyTerraform(working_dir=str(self.working_dir), terraform_bin_path=self.binary)
+        self._argv_builder = _PyTerraform(
+            working_dir=str(self.working_dir), terraform_bin_path=self.binary
+        )
 
     def argv(self, command: str, *args: str, **options: Any) -> list[str]:
         """The command line python-terraform builds, always with -input=false -no-color."""
@@ -141,9 +143,7 @@ class Terraform:
 
     # -- operations -------------------------------------------------------
 
-    def init(
-        self, *, backend: bool = True, backend_config: Mapping[str, str] | None = None
-    ) -> Run:
+    def init(self, *, backend: bool = True, backend_config: Mapping[str, str] | None = None) -> Run:
         """``terraform init``; ``backend=False`` for plan-only or local checks."""
         options: dict[str, Any] = {
             "backend": backend,

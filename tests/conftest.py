@@ -110,8 +110,12 @@ class AwsWorld:
 
         return TrafficShifter(self.client("elbv2"), self.outputs).read().weights  # type: ignore[arg-type]
 
-    def set_alarm(self, name: str, state: str = "ALARM", reason: str = "test: threshold crossed") -> None:
-        self.client("cloudwatch").set_alarm_state(AlarmName=name, StateValue=state, StateReason=reason)
+    def set_alarm(
+        self, name: str, state: str = "ALARM", reason: str = "test: threshold crossed"
+    ) -> None:
+        self.client("cloudwatch").set_alarm_state(
+            AlarmName=name, StateValue=state, StateReason=reason
+        )
 
 
 @dataclass

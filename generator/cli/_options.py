@@ -28,16 +28,24 @@ OutputsOpt = Annotated[
 ]
 StackDirOpt = Annotated[
     Path | None,
-    typer.Option("--stack-dir", help="Rendered stack directory (default: build/ENV).", file_okay=False),
+    typer.Option(
+        "--stack-dir", help="Rendered stack directory (default: build/ENV).", file_okay=False
+    ),
 ]
 StoreOpt = Annotated[
     str | None,
-    typer.Option("--store", help="Journal store: a directory or dynamodb://TABLE (default: the environment's)."),
+    typer.Option(
+        "--store",
+        help="Journal store: a directory or dynamodb://TABLE (default: the environment's).",
+    ),
 ]
 ProfileOpt = Annotated[str | None, typer.Option("--profile", help="AWS profile to use.")]
 BreakLockOpt = Annotated[
     bool,
-    typer.Option("--break-lock", help="Take the listener lock even from a live holder. Loud and rarely right."),
+    typer.Option(
+        "--break-lock",
+        help="Take the listener lock even from a live holder. Loud and rarely right.",
+    ),
 ]
 ColourOpt = Annotated[
     str | None,
@@ -49,13 +57,17 @@ LiveOpt = Annotated[
 ]
 AllowLiveOpt = Annotated[
     bool,
-    typer.Option("--allow-live-changes", help="Accept a plan that touches the live colour (downtime)."),
+    typer.Option(
+        "--allow-live-changes", help="Accept a plan that touches the live colour (downtime)."
+    ),
 ]
 StrategyOpt = Annotated[
     str | None,
     typer.Option("--strategy", help="Override: all_at_once, canary, linear or steps."),
 ]
-StepsOpt = Annotated[str | None, typer.Option("--steps", help="Override: percentages such as 10,50,100.")]
+StepsOpt = Annotated[
+    str | None, typer.Option("--steps", help="Override: percentages such as 10,50,100.")
+]
 BakeOpt = Annotated[float | None, typer.Option("--bake", help="Override: bake seconds per step.")]
 PollOpt = Annotated[float | None, typer.Option("--poll", help="Override: alarm poll seconds.")]
 WebhookOpt = Annotated[

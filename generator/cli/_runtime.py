@@ -95,10 +95,9 @@ def traffic_context(
     webhooks: list[str] | None = None,
 ) -> TrafficContext:
     from generator.aws import AwsClients
+    from generator.config import environment_dir
     from generator.outputs import load_outputs
     from generator.store import open_store
-
-    from generator.config import environment_dir
 
     env = load_env(env_name)
     clients = AwsClients.from_environment(profile, env.region)
@@ -110,7 +109,8 @@ def traffic_context(
         directory = default_stack_dir(env, stack_dir)
         if not directory.is_dir():
             raise InputError(
-                f"{directory}: no rendered stack; run `zdd generate` and apply it, or pass --outputs"
+                f"{directory}: no rendered stack; "
+                "run `zdd generate` and apply it, or pass --outputs"
             )
         stack_outputs = Terraform(directory).output()
     url = store or env.store.url
@@ -118,5 +118,8 @@ def traffic_context(
     return TrafficContext(
         env,
         environment_dir(env_name),
-        clients, stack_outputs, the_store, make_events(json_mode, [*env.webhooks, *(webhooks or [])])
+        clients,
+        stack_outputs,
+        the_store,
+        make_events(json_mode, [*env.webhooks, *(webhooks or [])]),
     )

@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from generator.cli._options import AllowLiveOpt, EnvOpt, JsonOpt, LiveOpt, OutputsOpt, ProfileOpt, StackDirOpt
+from generator.cli._options import (
+    AllowLiveOpt,
+    EnvOpt,
+    JsonOpt,
+    LiveOpt,
+    OutputsOpt,
+    ProfileOpt,
+    StackDirOpt,
+)
 from generator.cli._runtime import default_stack_dir, load_env, parse_colour, print_json
 from generator.errors import PlanRefused
 
@@ -27,7 +35,9 @@ def validate(env: EnvOpt) -> None:
 
 def generate(
     env: EnvOpt,
-    out: Annotated[Path | None, typer.Option("--out", help="Output directory (default: build/ENV).")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Output directory (default: build/ENV).")
+    ] = None,
 ) -> None:
     """Render the environment's Terraform root stack (templates/ + modules/)."""
     from generator.render import render_stack, write_stack
@@ -82,7 +92,9 @@ def _live_colour(
             raise InputError(
                 "cannot tell the live colour: no stack outputs yet; pass --live or --outputs"
             ) from None
-    state = TrafficShifter(AwsClients.from_environment(profile, model.region).elbv2, stack_outputs).read()
+    state = TrafficShifter(
+        AwsClients.from_environment(profile, model.region).elbv2, stack_outputs
+    ).read()
     if state.live is None:
         raise InputError("the listener is split between colours: pass --live")
     return state.live
@@ -97,12 +109,18 @@ def _verdict(
     if json_mode:
         print_json({**extra, "changes": summary.has_changes, **verdict.to_dict()})
     elif verdict.accepted:
-        typer.echo(f"plan accepted: nothing touches the live colour {live}"
-                   + ("" if summary.has_changes else " (no changes)"))
+        typer.echo(
+            f"plan accepted: nothing touches the live colour {live}"
+            + ("" if summary.has_changes else " (no changes)")
+        )
     if not verdict.accepted:
         if allow:
-            typer.secho("WARNING: --allow-live-changes: applying changes to what serves users:",
-                        fg="red", bold=True, err=True)
+            typer.secho(
+                "WARNING: --allow-live-changes: applying changes to what serves users:",
+                fg="red",
+                bold=True,
+                err=True,
+            )
             typer.echo(refusal_message(verdict), err=True)
         else:
             raise PlanRefused(refusal_message(verdict))

@@ -12,14 +12,23 @@ from generator.cli._options import EnvOpt, JsonOpt, StoreOpt
 from generator.cli._runtime import load_env, print_json
 from generator.errors import InputError, MigrationRefused
 
-db_app = typer.Typer(help="Database migrations: expand/contract classification.", no_args_is_help=True)
+db_app = typer.Typer(
+    help="Database migrations: expand/contract classification.", no_args_is_help=True
+)
 
 
 @db_app.command("check")
 def check(
-    path: Annotated[Path | None, typer.Argument(help="Migration file or directory (default: the environment's).")] = None,
-    dialect: Annotated[str | None, typer.Option("--dialect", help="postgres, mysql or sqlite.")] = None,
-    env: Annotated[str | None, typer.Option("--env", "-e", help="Take path and dialect from this environment.")] = None,
+    path: Annotated[
+        Path | None,
+        typer.Argument(help="Migration file or directory (default: the environment's)."),
+    ] = None,
+    dialect: Annotated[
+        str | None, typer.Option("--dialect", help="postgres, mysql or sqlite.")
+    ] = None,
+    env: Annotated[
+        str | None, typer.Option("--env", "-e", help="Take path and dialect from this environment.")
+    ] = None,
     json_mode: JsonOpt = False,
 ) -> None:
     """Classify each statement as expand, contract or unknown (exit 3 unless all expand)."""
@@ -41,8 +50,12 @@ def check(
         for f in findings:
             mark = {"expand": "ok  ", "contract": "STOP", "unknown": "????"}[f.cls]
             typer.echo(f"{mark} {f.file}:{f.line}: {f.cls}: {f.reason}\n       {f.statement[:120]}")
-        counts = {c: sum(1 for f in findings if f.cls == c) for c in ("expand", "contract", "unknown")}
-        typer.echo(f"{counts['expand']} expand, {counts['contract']} contract, {counts['unknown']} unknown")
+        counts = {
+            c: sum(1 for f in findings if f.cls == c) for c in ("expand", "contract", "unknown")
+        }
+        typer.echo(
+            f"{counts['expand']} expand, {counts['contract']} contract, {counts['unknown']} unknown"
+        )
     if any(f.cls != "expand" for f in findings):
         raise typer.Exit(MigrationRefused.exit_code)
 

@@ -11,7 +11,9 @@ from generator.cli._options import EnvOpt, JsonOpt
 
 def demo(
     env: EnvOpt = "staging",
-    speed: Annotated[float, typer.Option("--speed", help="Bake seconds per step in the demo.")] = 2.0,
+    speed: Annotated[
+        float, typer.Option("--speed", help="Bake seconds per step in the demo.")
+    ] = 2.0,
     json_mode: JsonOpt = False,
 ) -> None:
     """Run the whole story on an embedded AWS emulator: a good release, then a bad one."""

@@ -36,11 +36,19 @@ if TYPE_CHECKING:
     from generator.journal import Deployment
 
 
-def _strategy(ctx: TrafficContext, strategy: str | None, steps: str | None, bake: float | None, poll: float | None) -> Strategy:
+def _strategy(
+    ctx: TrafficContext,
+    strategy: str | None,
+    steps: str | None,
+    bake: float | None,
+    poll: float | None,
+) -> Strategy:
     from generator.strategy import Overrides, effective_strategy, parse_steps
 
     if strategy is not None and strategy not in ("all_at_once", "canary", "linear", "steps"):
-        raise InputError(f"--strategy: expected all_at_once, canary, linear or steps (got {strategy!r})")
+        raise InputError(
+            f"--strategy: expected all_at_once, canary, linear or steps (got {strategy!r})"
+        )
     overrides = Overrides(
         strategy=strategy,  # type: ignore[arg-type]
         steps=parse_steps(steps) if steps else None,
@@ -52,7 +60,14 @@ def _strategy(ctx: TrafficContext, strategy: str | None, steps: str | None, bake
 
 def _report(dep: Deployment | None, json_mode: bool, what: str) -> None:
     if json_mode:
-        print_json({"result": {"status": dep.status if dep else "nothing", "deployment": dep.model_dump() if dep else None}})
+        print_json(
+            {
+                "result": {
+                    "status": dep.status if dep else "nothing",
+                    "deployment": dep.model_dump() if dep else None,
+                }
+            }
+        )
     elif dep is None:
         typer.echo(f"nothing to {what}")
     else:
@@ -75,7 +90,11 @@ def _run_release(
 
     migrations = pending_release_migrations(ctx.env, ctx.env_dir, ctx.store, clock=None)
     spec = ReleaseSpec(
-        schedule=build_schedule(strat), strategy=strat.type, to=to, release=release, migrations=migrations
+        schedule=build_schedule(strat),
+        strategy=strat.type,
+        to=to,
+        release=release,
+        migrations=migrations,
     )
     try:
         dep = ctx.engine(command, strat).shift(spec, break_lock=break_lock)
@@ -100,14 +119,32 @@ def shift(
     profile: ProfileOpt = None,
 ) -> None:
     """Move traffic to the idle colour step by step; roll back when an alarm fires."""
-    ctx = traffic_context(env, outputs=outputs, stack_dir=stack_dir, store=store, profile=profile, json_mode=json_mode, webhooks=webhook)
+    ctx = traffic_context(
+        env,
+        outputs=outputs,
+        stack_dir=stack_dir,
+        store=store,
+        profile=profile,
+        json_mode=json_mode,
+        webhooks=webhook,
+    )
     strat = _strategy(ctx, strategy, steps, bake, poll)
-    _run_release(ctx, strat, to=parse_colour(to, "--to"), release=None, break_lock=break_lock, json_mode=json_mode, command="shift")
+    _run_release(
+        ctx,
+        strat,
+        to=parse_colour(to, "--to"),
+        release=None,
+        break_lock=break_lock,
+        json_mode=json_mode,
+        command="shift",
+    )
 
 
 def deploy(
     env: EnvOpt,
-    version: Annotated[str, typer.Option("--version", help="Image tag to release on the idle colour.")],
+    version: Annotated[
+        str, typer.Option("--version", help="Image tag to release on the idle colour.")
+    ],
     stack_dir: StackDirOpt = None,
     strategy: StrategyOpt = None,
     steps: StepsOpt = None,
@@ -129,9 +166,24 @@ def deploy(
     directory = default_stack_dir(model, stack_dir)
     echo = None if json_mode else (lambda line: print(line, file=sys.stderr))
     outputs_file = apply_release(model, version, directory, profile=profile, echo=echo)
-    ctx = traffic_context(env, outputs=outputs_file, store=store, profile=profile, json_mode=json_mode, webhooks=webhook)
+    ctx = traffic_context(
+        env,
+        outputs=outputs_file,
+        store=store,
+        profile=profile,
+        json_mode=json_mode,
+        webhooks=webhook,
+    )
     strat = _strategy(ctx, strategy, steps, bake, poll)
-    _run_release(ctx, strat, to=None, release=version, break_lock=break_lock, json_mode=json_mode, command="deploy")
+    _run_release(
+        ctx,
+        strat,
+        to=None,
+        release=version,
+        break_lock=break_lock,
+        json_mode=json_mode,
+        command="deploy",
+    )
 
 
 def status(
@@ -146,16 +198,30 @@ def status(
     """Live colour, weights, each watched alarm and its state, the deployment in progress."""
     from generator.status import gather_status, render_status
 
-    ctx = traffic_context(env, outputs=outputs, stack_dir=stack_dir, store=store, profile=profile, json_mode=json_mode)
-    report = gather_status(ctx.clients.elbv2, ctx.clients.cloudwatch, ctx.outputs, ctx.store, history=history)
+    ctx = traffic_context(
+        env, outputs=outputs, stack_dir=stack_dir, store=store, profile=profile, json_mode=json_mode
+    )
+    report = gather_status(
+        ctx.clients.elbv2, ctx.clients.cloudwatch, ctx.outputs, ctx.store, history=history
+    )
     if json_mode:
         print_json(report)
     else:
         typer.echo(render_status(report))
 
 
-def _control(what: str, env: str, outputs: Path | None, stack_dir: Path | None, store: str | None, json_mode: bool, profile: str | None) -> None:
-    ctx = traffic_context(env, outputs=outputs, stack_dir=stack_dir, store=store, profile=profile, json_mode=json_mode)
+def _control(
+    what: str,
+    env: str,
+    outputs: Path | None,
+    stack_dir: Path | None,
+    store: str | None,
+    json_mode: bool,
+    profile: str | None,
+) -> None:
+    ctx = traffic_context(
+        env, outputs=outputs, stack_dir=stack_dir, store=store, profile=profile, json_mode=json_mode
+    )
     try:
         dep = ctx.engine(what).request(what)  # type: ignore[arg-type]
     finally:
@@ -197,7 +263,9 @@ def resume(
     profile: ProfileOpt = None,
 ) -> None:
     """Finish an interrupted deployment from its journal, or complete its rollback."""
-    ctx = traffic_context(env, outputs=outputs, stack_dir=stack_dir, store=store, profile=profile, json_mode=json_mode)
+    ctx = traffic_context(
+        env, outputs=outputs, stack_dir=stack_dir, store=store, profile=profile, json_mode=json_mode
+    )
     try:
         dep = ctx.engine("resume").resume(break_lock=break_lock)
     finally:

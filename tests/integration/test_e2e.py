@@ -33,7 +33,8 @@ def server() -> Iterator[str]:
     port = free_port()
     proc = subprocess.Popen(
         [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     for _ in range(200):
@@ -49,14 +50,22 @@ def server() -> Iterator[str]:
 
 class World:
     def __init__(self, url: str, tmp: Path) -> None:
-        urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"), timeout=5).read()
+        urllib.request.urlopen(
+            urllib.request.Request(f"{url}/moto-api/reset", method="POST"), timeout=5
+        ).read()
         self.url = url
         self.tmp = tmp
         self.env = load_environment(Path(ENV_FILE))
-        self.session = boto3.Session(region_name=self.env.region, **{
-            "aws_access_key_id": "testing", "aws_secret_access_key": "testing"})
-        self.environ = {**os.environ, **EMULATOR_CREDENTIALS, "AWS_ENDPOINT_URL": url,
-                        "AWS_DEFAULT_REGION": self.env.region}
+        self.session = boto3.Session(
+            region_name=self.env.region,
+            **{"aws_access_key_id": "testing", "aws_secret_access_key": "testing"},
+        )
+        self.environ = {
+            **os.environ,
+            **EMULATOR_CREDENTIALS,
+            "AWS_ENDPOINT_URL": url,
+            "AWS_DEFAULT_REGION": self.env.region,
+        }
         os.environ["AWS_ENDPOINT_URL"] = url
         try:
             self.outputs: StackOutputs = create_twin_environments(self.session, self.env)
@@ -77,8 +86,11 @@ class World:
     def zdd(self, *args: str, extra_env: dict[str, str] | None = None) -> subprocess.Popen[str]:
         return subprocess.Popen(
             [ZDD, *args, "--env", ENV_FILE, "--outputs", str(self.outputs_file)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            env={**self.environ, **(extra_env or {})}, cwd=self.tmp,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**self.environ, **(extra_env or {})},
+            cwd=self.tmp,
         )
 
     def shift(self, *extra: str, store: str | None = None, **kw: object) -> subprocess.Popen[str]:
@@ -110,8 +122,9 @@ def test_bad_canary_rolls_back(world: World) -> None:
         if json.loads(line).get("event", {}).get("kind") == "bake.start":
             break
     world.client("cloudwatch").set_alarm_state(
-        AlarmName=world.outputs.alarm_names["green"][0], StateValue="ALARM", StateReason="5xx 40%")
-    out, err = proc.communicate(timeout=60)
+        AlarmName=world.outputs.alarm_names["green"][0], StateValue="ALARM", StateReason="5xx 40%"
+    )
+    _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 1, err
     assert "shop-staging-green-5xx-rate" in err and "5xx 40%" in err
     assert world.weights() == {"blue": 100, "green": 0}
@@ -119,7 +132,10 @@ def test_bad_canary_rolls_back(world: World) -> None:
 
 
 def _race(world: World, store: str) -> None:
-    procs = [world.shift("--steps", "50,100", "--bake", "1.5", "--poll", "0.05", store=store) for _ in range(2)]
+    procs = [
+        world.shift("--steps", "50,100", "--bake", "1.5", "--poll", "0.05", store=store)
+        for _ in range(2)
+    ]
     results = [(p.wait(60), p.communicate()[1]) for p in procs]
     codes = sorted(code for code, _ in results)
     assert codes == [0, 3], results
@@ -134,15 +150,22 @@ def test_two_runs_on_one_listener_local_store(world: World) -> None:
 
 def test_two_runs_on_one_listener_dynamodb_store(world: World) -> None:
     world.client("dynamodb").create_table(
-        TableName="zdd-deployments", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+        TableName="zdd-deployments",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
     _race(world, "dynamodb://zdd-deployments")
 
 
 def test_unreachable_dynamodb_store_moves_nothing(world: World) -> None:
     dead = f"http://127.0.0.1:{free_port()}"
-    proc = world.shift("--bake", "0", store="dynamodb://zdd-deployments",
-                       extra_env={"AWS_ENDPOINT_URL_DYNAMODB": dead})
+    proc = world.shift(
+        "--bake",
+        "0",
+        store="dynamodb://zdd-deployments",
+        extra_env={"AWS_ENDPOINT_URL_DYNAMODB": dead},
+    )
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 1, err
     assert "dynamodb://zdd-deployments" in err and "Traceback" not in err
@@ -181,7 +204,7 @@ def test_sigkill_at_a_random_moment_then_resume(world: World, seed: int) -> None
     proc.send_signal(signal.SIGKILL)
     proc.communicate(timeout=30)
     resume = world.zdd("resume", "--store", str(world.store))
-    out, err = resume.communicate(timeout=60)
+    _out, err = resume.communicate(timeout=60)
     assert resume.returncode in (0, 1), err  # finished, or rolled back on purpose
     weights = world.weights()
     assert sorted(weights.values()) == [0, 100], weights

@@ -12,15 +12,43 @@ from generator.hcl import hcl_string
 from generator.terraform import Terraform
 
 DANGEROUS = [
-    "${", "%{", "${file(\"/etc/passwd\")}", "%{ if true }x%{ endif }", "$${", "%%{", '"', '\\', "\\\\\"",
-    "\n", "\r\n", "\t", "<<EOF\nhello\nEOF", "$", "%", "{}", "${}", "$\\{", "\x00", "\x1b[31m", "\u2028",
-    "", " ", "é", "😀", "a${b}c%{d}e", "\\n", "'", "`", "${{", "%{%{",
+    "${",
+    "%{",
+    '${file("/etc/passwd")}',
+    "%{ if true }x%{ endif }",
+    "$${",
+    "%%{",
+    '"',
+    "\\",
+    '\\\\"',
+    "\n",
+    "\r\n",
+    "\t",
+    "<<EOF\nhello\nEOF",
+    "$",
+    "%",
+    "{}",
+    "${}",
+    "$\\{",
+    "\x00",
+    "\x1b[31m",
+    "\u2028",
+    "",
+    " ",
+    "é",
+    "😀",
+    "a${b}c%{d}e",
+    "\\n",
+    "'",
+    "`",
+    "${{",
+    "%{%{",
 ]
 
 
 def random_strings(count: int, seed: int = 20261128) -> list[str]:
     rng = random.Random(seed)
-    alphabet = list("ab$%{}\\\"'\n\r\t <>=#/") + ["\x01", "\x7f", "é", "ß", "漢", "😀", "\u0085"]
+    alphabet = [*list("ab$%{}\\\"'\n\r\t <>=#/"), "\x01", "\x7f", "é", "ß", "漢", "😀", "\x85"]
     out = []
     for _ in range(count):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24)))

@@ -124,7 +124,9 @@ def test_lock_contention_between_processes(stack: Terraform, tmp_path: Path) -> 
     stack.apply(first)  # creates terraform.tfstate, which the local backend locks
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLDER, str(tmp_path / "terraform.tfstate")],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
@@ -138,5 +140,7 @@ def test_lock_contention_between_processes(stack: Terraform, tmp_path: Path) -> 
 
 def test_plugin_cache_dir_is_created(tmp_path: Path, terraform_bin: str) -> None:
     cache = tmp_path / "plugins"
-    Terraform(tmp_path, binary=terraform_bin, env={"TF_PLUGIN_CACHE_DIR": str(cache), "PATH": "/usr/bin"})
+    Terraform(
+        tmp_path, binary=terraform_bin, env={"TF_PLUGIN_CACHE_DIR": str(cache), "PATH": "/usr/bin"}
+    )
     assert cache.is_dir()

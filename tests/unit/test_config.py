@@ -18,7 +18,10 @@ def test_corpus_is_large_enough() -> None:
 @pytest.mark.parametrize("path", BAD, ids=[p.stem for p in BAD])
 def test_bad_environment_is_rejected_cleanly(path: Path, run_cli, tmp_path: Path) -> None:
     expect = path.read_text().splitlines()[0].removeprefix("# expect: ")
-    for args in (["validate", "--env", str(path)], ["generate", "--env", str(path), "--out", str(tmp_path / "out")]):
+    for args in (
+        ["validate", "--env", str(path)],
+        ["generate", "--env", str(path), "--out", str(tmp_path / "out")],
+    ):
         result = run_cli(*args)
         assert result.exit_code == 2, result.stderr
         assert "Traceback" not in result.stderr + result.stdout
@@ -37,7 +40,9 @@ def test_examples_validate(run_cli) -> None:
 
 def test_env_by_name_resolves_under_environments(run_cli, tmp_path: Path) -> None:
     (tmp_path / "environments").mkdir()
-    (tmp_path / "environments" / "qa.yaml").write_text((ROOT / "environments" / "staging.yaml").read_text())
+    (tmp_path / "environments" / "qa.yaml").write_text(
+        (ROOT / "environments" / "staging.yaml").read_text()
+    )
     assert run_cli("validate", "--env", "qa", cwd=tmp_path).exit_code == 0
     missing = run_cli("validate", "--env", "nope", cwd=tmp_path)
     assert missing.exit_code == 2
@@ -46,7 +51,9 @@ def test_env_by_name_resolves_under_environments(run_cli, tmp_path: Path) -> Non
 
 def test_several_problems_give_one_line_each(run_cli, tmp_path: Path) -> None:
     text = (ROOT / "environments" / "staging.yaml").read_text()
-    text = text.replace("port: 80\n  cpu", "port: 0\n  cpu").replace("period_seconds: 60", "period_seconds: 45")
+    text = text.replace("port: 80\n  cpu", "port: 0\n  cpu").replace(
+        "period_seconds: 60", "period_seconds: 45"
+    )
     bad = tmp_path / "two.yaml"
     bad.write_text(text)
     result = run_cli("validate", "--env", str(bad))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from pathlib import Path
 
@@ -15,14 +16,24 @@ from generator.store import LocalStore
 from generator.strategy import Overrides, build_schedule, effective_strategy, parse_steps
 
 
-def make_engine(aws, clock, tmp_path: Path, *, poll: float = 5, grace: float = 30, hooks: Hooks | None = None,
-                cloudwatch=None) -> Engine:
+def make_engine(
+    aws,
+    clock,
+    tmp_path: Path,
+    *,
+    poll: float = 5,
+    grace: float = 30,
+    hooks: Hooks | None = None,
+    cloudwatch=None,
+) -> Engine:
     return Engine(
         elbv2=aws.client("elbv2"),
         cloudwatch=cloudwatch or aws.client("cloudwatch"),
         outputs=aws.outputs,
         store=LocalStore(tmp_path / ".zdd", "shop", "staging", clock=clock.now),
-        settings=EngineSettings(poll_seconds=poll, alarm_grace_seconds=grace, min_healthy_targets=1),
+        settings=EngineSettings(
+            poll_seconds=poll, alarm_grace_seconds=grace, min_healthy_targets=1
+        ),
         events=EventBus(),
         clock=clock,
         hooks=hooks,
@@ -47,14 +58,22 @@ def test_each_strategy_schedule() -> None:
     assert percents(type="linear", linear_percent=25) == [25, 50, 75, 100]
     assert percents(type="linear", linear_percent=30) == [30, 60, 90, 100]
     assert percents(type="steps", steps=[5, 25, 50, 100]) == [5, 25, 50, 100]
-    per_step = build_schedule(Strategy(type="steps", steps=[{"percent": 5, "bake_seconds": 600}, 100],
-                                       bake_seconds=60, gates=[100]))
+    per_step = build_schedule(
+        Strategy(
+            type="steps",
+            steps=[{"percent": 5, "bake_seconds": 600}, 100],
+            bake_seconds=60,
+            gates=[100],
+        )
+    )
     assert [(s.bake_seconds, s.gate) for s in per_step] == [(600, False), (60, True)]
 
 
 def test_command_line_overrides() -> None:
     base = Strategy(type="canary", bake_seconds=300, poll_seconds=10)
-    merged = effective_strategy(base, Overrides(steps=parse_steps("10,50,100"), bake_seconds=5, poll_seconds=1))
+    merged = effective_strategy(
+        base, Overrides(steps=parse_steps("10,50,100"), bake_seconds=5, poll_seconds=1)
+    )
     assert merged.type == "steps" and merged.bake_seconds == 5 and merged.poll_seconds == 1
     assert [s.percent for s in build_schedule(merged)] == [10, 50, 100]
     with pytest.raises(Exception, match="must increase and end at 100"):
@@ -74,19 +93,30 @@ def test_canary_promotes_and_bakes_each_step(aws, clock, tmp_path: Path) -> None
     assert max(clock.slept) <= 5  # never sleeps longer than a poll
     doc = engine.store.load()
     assert doc.current is None and doc.history[-1].status == "promoted"
-    test_listener = aws.client("elbv2").describe_listeners(ListenerArns=[aws.outputs.test_listener_arn])
-    assert test_listener["Listeners"][0]["DefaultActions"][0]["TargetGroupArn"] == aws.outputs.target_group_arns["blue"]
+    test_listener = aws.client("elbv2").describe_listeners(
+        ListenerArns=[aws.outputs.test_listener_arn]
+    )
+    assert (
+        test_listener["Listeners"][0]["DefaultActions"][0]["TargetGroupArn"]
+        == aws.outputs.target_group_arns["blue"]
+    )
 
 
 def test_stickiness_and_the_rest_of_the_action_are_kept(aws, clock, tmp_path: Path) -> None:
     elbv2 = aws.client("elbv2")
     arn = aws.outputs.listener_arn
     action = elbv2.describe_listeners(ListenerArns=[arn])["Listeners"][0]["DefaultActions"][0]
-    action["ForwardConfig"]["TargetGroupStickinessConfig"] = {"Enabled": True, "DurationSeconds": 777}
+    action["ForwardConfig"]["TargetGroupStickinessConfig"] = {
+        "Enabled": True,
+        "DurationSeconds": 777,
+    }
     elbv2.modify_listener(ListenerArn=arn, DefaultActions=[action])
     make_engine(aws, clock, tmp_path).shift(spec([50, 100], bake=10))
     after = elbv2.describe_listeners(ListenerArns=[arn])["Listeners"][0]["DefaultActions"][0]
-    assert after["ForwardConfig"]["TargetGroupStickinessConfig"] == {"Enabled": True, "DurationSeconds": 777}
+    assert after["ForwardConfig"]["TargetGroupStickinessConfig"] == {
+        "Enabled": True,
+        "DurationSeconds": 777,
+    }
 
 
 def test_second_release_goes_back_to_blue(aws, clock, tmp_path: Path) -> None:
@@ -110,7 +140,9 @@ def test_alarm_at_any_step_rolls_back(aws, clock, tmp_path: Path, failing_step: 
         if event.kind == "bake.start" and engine.store.load().current.step_index == failing_step:
             clock.at(12, lambda: aws.set_alarm(alarm))
 
-    engine.events.sinks.append(type("S", (), {"emit": staticmethod(fire), "close": staticmethod(lambda: None)})())
+    engine.events.sinks.append(
+        type("S", (), {"emit": staticmethod(fire), "close": staticmethod(lambda: None)})()
+    )
     with pytest.raises(ReleaseFailed, match=alarm) as caught:
         engine.shift(spec([5, 25, 50, 100], bake=60))
     assert caught.value.exit_code == 1
@@ -126,14 +158,18 @@ def test_firing_alarm_is_noticed_within_one_poll(aws, clock, tmp_path: Path) -> 
 
     def fire(event) -> None:
         if event.kind == "bake.start":
+
             def go() -> None:
                 fired_at.append(clock.now())
                 aws.set_alarm(aws.outputs.alarm_names["green"][0])
+
             clock.at(7, go)
         if event.kind == "rollback.start":
             fired_at.append(clock.now())
 
-    engine.events.sinks.append(type("S", (), {"emit": staticmethod(fire), "close": staticmethod(lambda: None)})())
+    engine.events.sinks.append(
+        type("S", (), {"emit": staticmethod(fire), "close": staticmethod(lambda: None)})()
+    )
     with pytest.raises(ReleaseFailed):
         engine.shift(spec([10, 100], bake=300))
     assert fired_at[1] - fired_at[0] <= 5
@@ -172,7 +208,9 @@ def test_insufficient_data_is_held_not_trusted(aws, clock, tmp_path: Path) -> No
             aws.set_alarm(aws.outputs.alarm_names["green"][1], "INSUFFICIENT_DATA", "no datapoints")
             clock.at(20, lambda: aws.set_alarm(aws.outputs.alarm_names["green"][1], "OK"))
 
-    engine.events.sinks.append(type("S", (), {"emit": staticmethod(hold), "close": staticmethod(lambda: None)})())
+    engine.events.sinks.append(
+        type("S", (), {"emit": staticmethod(hold), "close": staticmethod(lambda: None)})()
+    )
     start = clock.now()
     dep = engine.shift(spec([100], bake=10))
     assert dep.status == "promoted"
@@ -186,7 +224,9 @@ def test_insufficient_data_for_too_long_rolls_back(aws, clock, tmp_path: Path) -
         if event.kind == "bake.start":
             aws.set_alarm(aws.outputs.alarm_names["green"][1], "INSUFFICIENT_DATA", "no datapoints")
 
-    engine.events.sinks.append(type("S", (), {"emit": staticmethod(hold), "close": staticmethod(lambda: None)})())
+    engine.events.sinks.append(
+        type("S", (), {"emit": staticmethod(hold), "close": staticmethod(lambda: None)})()
+    )
     with pytest.raises(ReleaseFailed, match="INSUFFICIENT_DATA"):
         engine.shift(spec([10, 100], bake=600))
     assert aws.weights() == {"blue": 100, "green": 0}
@@ -206,7 +246,10 @@ def test_preflight_refuses_an_alarm_already_firing(aws, clock, tmp_path: Path) -
 def test_preflight_refuses_too_few_healthy_targets(aws, clock, tmp_path: Path) -> None:
     elbv2 = aws.client("elbv2")
     tg = aws.outputs.target_group_arns["green"]
-    targets = [d["Target"] for d in elbv2.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"]]
+    targets = [
+        d["Target"]
+        for d in elbv2.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"]
+    ]
     elbv2.deregister_targets(TargetGroupArn=tg, Targets=targets)
     with pytest.raises(PreflightRefused, match="0 healthy targets"):
         make_engine(aws, clock, tmp_path).shift(spec([10, 100]))
@@ -227,9 +270,16 @@ def test_listener_changed_between_steps_is_drift(aws, clock, tmp_path: Path) -> 
 
     def meddle(event) -> None:
         if event.kind == "bake.start" and engine.store.load().current.step_index == 0:
-            clock.at(10, lambda: engine.shifter.set_weights(engine.shifter.read(), {"blue": 100, "green": 0}))
+            clock.at(
+                10,
+                lambda: engine.shifter.set_weights(
+                    engine.shifter.read(), {"blue": 100, "green": 0}
+                ),
+            )
 
-    engine.events.sinks.append(type("S", (), {"emit": staticmethod(meddle), "close": staticmethod(lambda: None)})())
+    engine.events.sinks.append(
+        type("S", (), {"emit": staticmethod(meddle), "close": staticmethod(lambda: None)})()
+    )
     with pytest.raises(DriftError, match="changed outside zdd"):
         engine.shift(spec([10, 50, 100], bake=60))
     assert aws.weights() == {"blue": 100, "green": 0}  # the human's change stands
@@ -244,7 +294,11 @@ def test_manual_gate_waits_for_promote(aws, clock, tmp_path: Path) -> None:
 
     def promote_later(c) -> None:
         doc = other.store.load()
-        if doc.current and doc.current.status == "waiting_gate" and c.now() - doc.current.started_at > 3600:
+        if (
+            doc.current
+            and doc.current.status == "waiting_gate"
+            and c.now() - doc.current.started_at > 3600
+        ):
             other.request("promote")
 
     clock.on_sleep.append(promote_later)
@@ -276,7 +330,12 @@ def test_failing_pre_traffic_hook_moves_no_weight(aws, clock, tmp_path: Path) ->
 
 
 def test_failing_on_rollback_hook_never_blocks_the_rollback(aws, clock, tmp_path: Path) -> None:
-    hooks = Hooks(on_rollback=[Hook(command=["sh", "-c", "exit 3"]), Hook(command=["sh", "-c", "touch never"])])
+    hooks = Hooks(
+        on_rollback=[
+            Hook(command=["sh", "-c", "exit 3"]),
+            Hook(command=["sh", "-c", "touch never"]),
+        ]
+    )
     engine = make_engine(aws, clock, tmp_path, hooks=hooks)
     aws_alarm = aws.outputs.alarm_names["green"][0]
     clock.at(1, lambda: aws.set_alarm(aws_alarm))
@@ -305,18 +364,22 @@ def test_api_calls_per_step_and_per_poll(aws, clock, tmp_path: Path) -> None:
     calls: Counter[str] = Counter()
     marks: list[tuple[str, Counter[str]]] = []
     for client in (engine.elbv2, engine.cloudwatch):
-        client.meta.events.register("before-call.*.*", lambda model, **_: calls.update([model.name]))
+        client.meta.events.register(
+            "before-call.*.*", lambda model, **_: calls.update([model.name])
+        )
 
     def mark(event) -> None:
         if event.kind in ("step.verified", "bake.poll"):
             marks.append((event.kind, calls.copy()))
 
-    engine.events.sinks.append(type("S", (), {"emit": staticmethod(mark), "close": staticmethod(lambda: None)})())
+    engine.events.sinks.append(
+        type("S", (), {"emit": staticmethod(mark), "close": staticmethod(lambda: None)})()
+    )
     engine.shift(spec([10, 50, 100], bake=30))
     assert calls["ModifyListener"] == 3 + 1  # three steps, plus repointing the test listener
     # a step: one DescribeListeners (drift check) and one ModifyListener
     step_at = [i for i, (k, _) in enumerate(marks) if k == "step.verified"]
-    for i, j in zip(step_at, step_at[1:], strict=False):
+    for i, j in itertools.pairwise(step_at):
         before, after = marks[i][1], marks[j][1]
         polls = sum(1 for k, _ in marks[i:j] if k == "bake.poll")
         assert polls >= 2

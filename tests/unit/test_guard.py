@@ -40,7 +40,9 @@ def test_guard_is_symmetric_in_colour(path: Path, tmp_path: Path) -> None:
 
 def test_refusal_lists_each_offending_address_with_actions(run_cli) -> None:
     path = FIXTURES / "plans" / "mixed-two-offences-refuse.json"
-    result = run_cli("check-plan", str(path), "--env", "environments/staging.yaml", "--live", "blue")
+    result = run_cli(
+        "check-plan", str(path), "--env", "environments/staging.yaml", "--live", "blue"
+    )
     assert result.exit_code == 3
     assert "module.alarms_blue.aws_cloudwatch_metric_alarm.error_rate [delete]" in result.stderr
     assert "module.alb.aws_lb.this [create, delete]" in result.stderr
@@ -49,22 +51,40 @@ def test_refusal_lists_each_offending_address_with_actions(run_cli) -> None:
 
 def test_check_plan_json_and_override(run_cli) -> None:
     path = FIXTURES / "plans" / "live-update-refuse.json"
-    ok = run_cli("check-plan", str(path), "--env", "environments/staging.yaml", "--live", "green", "--json")
+    ok = run_cli(
+        "check-plan", str(path), "--env", "environments/staging.yaml", "--live", "green", "--json"
+    )
     assert ok.exit_code == 0
     assert json.loads(ok.stdout)["accepted"] is True
-    forced = run_cli("check-plan", str(path), "--env", "environments/staging.yaml", "--live", "blue",
-                     "--allow-live-changes")
+    forced = run_cli(
+        "check-plan",
+        str(path),
+        "--env",
+        "environments/staging.yaml",
+        "--live",
+        "blue",
+        "--allow-live-changes",
+    )
     assert forced.exit_code == 0
     assert "WARNING" in forced.stderr
 
 
 @pytest.mark.parametrize(
     "content",
-    ["{not json", "[]", '{"format_version": 1}', '{"format_version": "2.0"}', '{"format_version": "x"}',
-     '{"format_version": "1.0", "resource_changes": [{"address": "a", "change": {"actions": ["explode"]}}]}',
-     '{"format_version": "1.0", "resource_changes": {}}'],
+    [
+        "{not json",
+        "[]",
+        '{"format_version": 1}',
+        '{"format_version": "2.0"}',
+        '{"format_version": "x"}',
+        '{"format_version": "1.0", "resource_changes": '
+        '[{"address": "a", "change": {"actions": ["explode"]}}]}',
+        '{"format_version": "1.0", "resource_changes": {}}',
+    ],
 )
-def test_check_plan_on_malformed_file_exits_2_with_one_line(content: str, run_cli, tmp_path: Path) -> None:
+def test_check_plan_on_malformed_file_exits_2_with_one_line(
+    content: str, run_cli, tmp_path: Path
+) -> None:
     bad = tmp_path / "plan.json"
     bad.write_text(content)
     result = run_cli("check-plan", str(bad), "--env", "environments/staging.yaml", "--live", "blue")
@@ -77,10 +97,18 @@ def test_check_plan_on_malformed_file_exits_2_with_one_line(content: str, run_cl
 def test_tagged_resources_outside_colour_modules(tmp_path: Path) -> None:
     plan = {
         "format_version": "1.1",
-        "resource_changes": [{
-            "address": "aws_ecs_service.web", "type": "aws_ecs_service", "name": "web",
-            "change": {"actions": ["update"], "before": {"tags_all": {"zdd:colour": "blue"}}, "after": {}},
-        }],
+        "resource_changes": [
+            {
+                "address": "aws_ecs_service.web",
+                "type": "aws_ecs_service",
+                "name": "web",
+                "change": {
+                    "actions": ["update"],
+                    "before": {"tags_all": {"zdd:colour": "blue"}},
+                    "after": {},
+                },
+            }
+        ],
     }
     path = tmp_path / "p.json"
     path.write_text(json.dumps(plan))

@@ -34,7 +34,9 @@ def test_rendered_and_modules_are_fmt_clean(terraform_bin: str, tmp_path: Path) 
     for directory in (tmp_path, ROOT / "modules"):
         proc = subprocess.run(
             [terraform_bin, "fmt", "-check", "-recursive", "-diff", str(directory)],
-            capture_output=True, text=True, check=False,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         assert proc.returncode == 0, proc.stdout + proc.stderr
 
@@ -75,8 +77,11 @@ def _unquote(value: str) -> str:
 def test_production_listener_forwards_to_both_colours_and_ignores_weights() -> None:
     module = _parse(ROOT / "modules" / "weighted_alb" / "main.tf")
     listeners = {
-        _unquote(k): v for block in module["resource"] for t, items in block.items()
-        if _unquote(t) == "aws_lb_listener" for k, v in items.items()
+        _unquote(k): v
+        for block in module["resource"]
+        for t, items in block.items()
+        if _unquote(t) == "aws_lb_listener"
+        for k, v in items.items()
     }
     production = listeners["production"]
     forward = production["default_action"][0]["forward"][0]
@@ -110,13 +115,19 @@ def test_outputs_are_exactly_the_contract(tmp_path: Path) -> None:
     outputs = _parse(tmp_path / "outputs.tf")
     names = {_unquote(k) for block in outputs["output"] for k in block}
     assert names == {
-        "listener_arn", "test_listener_arn", "target_group_arns", "alarm_names", "load_balancer_dns_name",
+        "listener_arn",
+        "test_listener_arn",
+        "target_group_arns",
+        "alarm_names",
+        "load_balancer_dns_name",
     }
 
 
 def test_user_strings_are_escaped_in_the_stack(tmp_path: Path) -> None:
     env = load_environment(ROOT / "environments" / "staging.yaml")
-    evil = env.model_copy(update={"tags": {"owner": '${file("/etc/passwd")}', "note": 'a "b"\n%{x}'}})
+    evil = env.model_copy(
+        update={"tags": {"owner": '${file("/etc/passwd")}', "note": 'a "b"\n%{x}'}}
+    )
     text = render_stack(evil, tmp_path).files["versions.tf"]
     assert '"$${file(\\"/etc/passwd\\")}"' in text
     assert '"a \\"b\\"\\n%%{x}"' in text

@@ -31,10 +31,15 @@ def make_store(request, tmp_path: Path) -> Iterator[object]:
     with mock_aws():
         client = boto3.client("dynamodb", region_name="eu-west-1")
         client.create_table(
-            TableName="zdd", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST",
+            TableName="zdd",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
         )
-        yield lambda: DynamoStore(client, "zdd", "shop", "staging", lease_seconds=60, clock=clock), clock
+        yield (
+            lambda: DynamoStore(client, "zdd", "shop", "staging", lease_seconds=60, clock=clock),
+            clock,
+        )
 
 
 def test_empty_store_reads_an_empty_journal(make_store) -> None:
@@ -63,7 +68,7 @@ def test_a_held_lock_names_its_holder(make_store) -> None:
     store = factory()
     first, second = Owner("aaa", "ci-1", os.getpid(), "shift"), Owner("bbb", "ci-2", 1, "shift")
     store.acquire(first)
-    with pytest.raises(LockHeld, match="aaa .*ci-1.*since") as caught:
+    with pytest.raises(LockHeld, match=r"aaa .*ci-1.*since") as caught:
         factory().acquire(second)
     assert caught.value.exit_code == 3
     store.release(first)
