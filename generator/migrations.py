@@ -90,6 +90,8 @@ def _alter_action(action: exp.Expr, dialect: Dialect) -> tuple[Class, str]:
         return "unknown", "an ALTER COLUMN zdd cannot judge"
     if isinstance(action, exp.AddConstraint):
         return "contract", "adds a constraint old code's writes may violate"
+    if type(action).__name__.startswith("Drop"):  # DropPrimaryKey and kin
+        return "contract", "drops a key or constraint old code may rely on"
     return "unknown", f"an ALTER TABLE action zdd cannot judge ({type(action).__name__})"
 
 
