@@ -53,6 +53,8 @@ class Model(BaseModel):
 
 
 class Network(Model):
+    """Where the twins run and who may reach the load balancer."""
+
     vpc_id: str = Field(description="VPC the twin environments run in (vpc-...)")
     subnet_ids: list[str] = Field(
         min_length=2, description="Subnets in at least two availability zones"
@@ -91,6 +93,8 @@ class Network(Model):
 
 
 class Stickiness(Model):
+    """Target group stickiness of the weighted forward action."""
+
     enabled: bool = Field(False, description="Keep a client on one colour during a shift")
     duration_seconds: int = Field(
         3600, ge=1, le=604800, description="Stickiness duration, 1-604800 s"
@@ -98,6 +102,8 @@ class Stickiness(Model):
 
 
 class AccessLogs(Model):
+    """ALB access logs in S3."""
+
     enabled: bool = Field(False, description="Write ALB access logs to S3")
     bucket: str | None = Field(None, description="S3 bucket for access logs")
     prefix: str = Field("", description="Key prefix inside the bucket")
@@ -112,6 +118,8 @@ class AccessLogs(Model):
 
 
 class LoadBalancer(Model):
+    """The Application Load Balancer and its listeners."""
+
     name: str | None = Field(
         None, description="ALB name (default: SERVICE-ENV); at most 32 characters"
     )
@@ -164,6 +172,8 @@ class LoadBalancer(Model):
 
 
 class HealthCheck(Model):
+    """Target group health check, the same for both colours."""
+
     path: str = Field("/", description="HTTP path the target group checks")
     interval_seconds: int = Field(15, ge=5, le=300, description="5-300 s")
     timeout_seconds: int = Field(5, ge=2, le=120, description="2-120 s, less than interval")
@@ -193,6 +203,8 @@ class HealthCheck(Model):
 
 
 class Container(Model):
+    """The ECS Fargate container both colours run."""
+
     image: str = Field(description="Image repository without tag, e.g. nginx or ECR URL")
     port: Port = Field(80, description="Container port the target group forwards to")
     cpu: Literal[256, 512, 1024, 2048, 4096] = Field(256, description="Fargate CPU units")
@@ -210,6 +222,8 @@ class Container(Model):
 
 
 class Capacity(Model):
+    """Tasks per colour and their autoscaling."""
+
     desired: int = Field(2, ge=0, le=1000, description="Tasks per colour at creation")
     min: int = Field(1, ge=0, le=1000, description="Autoscaling minimum per colour")
     max: int = Field(4, ge=1, le=1000, description="Autoscaling maximum per colour")
@@ -225,6 +239,8 @@ class Capacity(Model):
 
 
 class Alarms(Model):
+    """Rollback alarms per colour: 5xx rate, p99 latency, unhealthy hosts."""
+
     period_seconds: int = Field(60, description="10, 20, 30 or a multiple of 60")
     evaluation_periods: int = Field(2, ge=1, le=100, description="Periods evaluated")
     datapoints_to_alarm: int | None = Field(None, ge=1, description="M of N; default N")
@@ -262,6 +278,8 @@ StrategyType = Literal["all_at_once", "canary", "linear", "steps"]
 
 
 class Strategy(Model):
+    """How traffic moves: schedule, bakes, polling, gates."""
+
     type: StrategyType = Field("canary", description="all_at_once, canary, linear or steps")
     canary_percent: int = Field(10, ge=1, le=99, description="canary: first step")
     linear_percent: int = Field(25, ge=1, le=99, description="linear: size of each step")
@@ -311,6 +329,8 @@ class Hook(Model):
 
 
 class Hooks(Model):
+    """Commands run around traffic changes."""
+
     pre_traffic: list[Hook] = Field(
         default_factory=list, description="Run before any weight moves; failure stops"
     )
@@ -323,6 +343,8 @@ class Hooks(Model):
 
 
 class Database(Model):
+    """Migrations checked by the expand/contract gates."""
+
     migrations: str = Field(description="Directory of *.sql migrations, relative to the file")
     dialect: Literal["postgres", "mysql", "sqlite"] = Field(description="SQL dialect")
     rollback_window_seconds: float = Field(
@@ -331,6 +353,8 @@ class Database(Model):
 
 
 class StateBackend(Model):
+    """S3 backend of the Terraform state, with DynamoDB locking."""
+
     bucket: str = Field(description="S3 bucket holding Terraform state")
     lock_table: str = Field(description="DynamoDB table for Terraform state locking")
     key: str | None = Field(None, description="State key (default zdd/SERVICE/ENV.tfstate)")
@@ -352,6 +376,8 @@ class StateBackend(Model):
 
 
 class Store(Model):
+    """Where zdd keeps its journal and listener locks."""
+
     url: str = Field(
         ".zdd", description="Journal store: a directory, or dynamodb://TABLE for shared runners"
     )

@@ -76,12 +76,13 @@ def main() -> None:
         sys.exit(130)
     except SystemExit:
         raise
-    except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
+    except typer.Abort:
+        sys.exit(130)
+    except Exception as exc:
+        # Usage errors arrive here in non-standalone mode. typer vendors its own
+        # click, so recognise them by shape: they can show themselves and carry a code.
+        show = getattr(exc, "show", None)
+        if callable(show) and isinstance(getattr(exc, "exit_code", None), int):
+            show()
             sys.exit(2)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(130)
         raise

@@ -7,15 +7,9 @@ from typing import Annotated
 
 import typer
 
-EnvOpt = Annotated[
-    str,
-    typer.Option(
-        "--env",
-        "-e",
-        help="Environment name (environments/NAME.yaml) or path to a YAML file.",
-        show_default=False,
-    ),
-]
+ENV_HELP = "Environment name (environments/NAME.yaml) or path to a YAML file."
+EnvOpt = Annotated[str, typer.Option("--env", "-e", help=ENV_HELP, show_default=False)]
+OptionalEnvOpt = Annotated[str | None, typer.Option("--env", "-e", help=ENV_HELP)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 OutputsOpt = Annotated[
     Path | None,

@@ -154,7 +154,9 @@ def plan(
 
 def apply(
     env: EnvOpt,
-    plan_file: Annotated[Path, typer.Argument(help="Plan saved by `zdd plan`.", dir_okay=False)],
+    plan_file: Annotated[
+        Path, typer.Argument(help="Plan saved by `zdd plan`.", dir_okay=False, metavar="PLANFILE")
+    ],
     live: LiveOpt = None,
     outputs: OutputsOpt = None,
     stack_dir: StackDirOpt = None,
@@ -176,7 +178,9 @@ def apply(
 
 
 def check_plan(
-    plan_json: Annotated[Path, typer.Argument(help="Output of `terraform show -json PLAN`.")],
+    plan_json: Annotated[
+        Path, typer.Argument(help="Output of `terraform show -json PLAN`.", metavar="PLAN_JSON")
+    ],
     env: EnvOpt,
     live: LiveOpt = None,
     outputs: OutputsOpt = None,

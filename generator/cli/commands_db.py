@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from generator.cli._options import EnvOpt, JsonOpt, StoreOpt
+from generator.cli._options import EnvOpt, JsonOpt, OptionalEnvOpt, StoreOpt
 from generator.cli._runtime import load_env, print_json
 from generator.errors import InputError, MigrationRefused
 
@@ -21,14 +21,14 @@ db_app = typer.Typer(
 def check(
     path: Annotated[
         Path | None,
-        typer.Argument(help="Migration file or directory (default: the environment's)."),
+        typer.Argument(
+            help="Migration file or directory (default: the environment's).", metavar="[PATH]"
+        ),
     ] = None,
     dialect: Annotated[
         str | None, typer.Option("--dialect", help="postgres, mysql or sqlite.")
     ] = None,
-    env: Annotated[
-        str | None, typer.Option("--env", "-e", help="Take path and dialect from this environment.")
-    ] = None,
+    env: OptionalEnvOpt = None,
     json_mode: JsonOpt = False,
 ) -> None:
     """Classify each statement as expand, contract or unknown (exit 3 unless all expand)."""

@@ -83,9 +83,11 @@ class World:
     def weights(self) -> dict[str, int]:
         return TrafficShifter(self.client("elbv2"), self.outputs).read().weights  # type: ignore[arg-type]
 
-    def zdd(self, *args: str, extra_env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    def zdd(
+        self, *args: str, extra_env: dict[str, str] | None = None, env_file: str = ENV_FILE
+    ) -> subprocess.Popen[str]:
         return subprocess.Popen(
-            [ZDD, *args, "--env", ENV_FILE, "--outputs", str(self.outputs_file)],
+            [ZDD, *args, "--env", env_file, "--outputs", str(self.outputs_file)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -228,3 +230,33 @@ def test_status_shows_history(world: World) -> None:
     assert report["live"] == "green"
     assert report["history"][0]["outcome"] == "promoted"
     assert {a["state"] for a in report["alarms"]["green"]} == {"OK"}
+
+
+def test_contract_migration_blocks_shift_until_finalize(world: World) -> None:
+    (world.tmp / "migrations").mkdir()
+    (world.tmp / "migrations" / "001_drop.sql").write_text(
+        "ALTER TABLE users DROP COLUMN legacy;\n"
+    )
+    env_file = world.tmp / "staging.yaml"
+    env_file.write_text(
+        Path(ENV_FILE).read_text()
+        + "database:\n  migrations: migrations\n  dialect: postgres\n  rollback_window_seconds: 0\n"
+    )
+    proc = world.zdd("shift", "--store", str(world.store), "--bake", "0", env_file=str(env_file))
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 3, err
+    assert "001_drop.sql:1: contract" in err
+    assert world.weights() == {"blue": 100, "green": 0}
+    done = subprocess.run(
+        [ZDD, "finalize", "--env", str(env_file), "--store", str(world.store)],
+        capture_output=True,
+        text=True,
+        env=world.environ,
+        cwd=world.tmp,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    proc = world.zdd("shift", "--store", str(world.store), "--bake", "0", env_file=str(env_file))
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert world.weights() == {"blue": 0, "green": 100}
