@@ -135,6 +135,7 @@ class Engine:
         self.hooks = hooks or Hooks()
         self.hooks_cwd = hooks_cwd or Path.cwd()
         self._last_heartbeat = 0.0
+        self._last_state: ListenerState | None = None  # last listener state AWS confirmed
 
     # -- small helpers ----------------------------------------------------
 
@@ -170,6 +171,7 @@ class Engine:
     def _read_checked(self, dep: Deployment) -> ListenerState:
         """DescribeListeners, compared with the journal: a mismatch is drift (exit 4)."""
         state = self.shifter.read()
+        self._last_state = state
         if state.weights != dep.weights:
             raise DriftError(
                 f"listener {state.arn} changed outside zdd: the journal expects "
@@ -231,7 +233,7 @@ class Engine:
                     "run `zdd resume` to finish it or `zdd abort` to roll it back"
                 )
             doc.archive_current()
-            state = self.shifter.read()
+            state = self._last_state = self.shifter.read()
             stable = state.live
             if stable is None:
                 raise DriftError(
@@ -342,7 +344,7 @@ class Engine:
         """Settle an intent whose outcome was not recorded; drift is exit 4."""
         dep = doc.current
         assert dep is not None
-        state = self.shifter.read()
+        state = self._last_state = self.shifter.read()
         if dep.pending is not None:
             if state.weights == dep.pending.after:
                 dep.weights = dict(dep.pending.after)
@@ -379,6 +381,7 @@ class Engine:
         )
         self._save(doc)
         new_state = self.shifter.set_weights(state, weights)
+        self._last_state = new_state
         dep.weights = dict(new_state.weights)
         dep.pending = None
         self.emit(
@@ -437,6 +440,7 @@ class Engine:
             dep=dep,
         )
         while True:
+            polled_at = self.clock.now()
             poll = self._poll_alarms(watcher)
             now = self.clock.now()
             if poll is not None and poll.firing:
@@ -483,12 +487,13 @@ class Engine:
                     raise _Rollback(
                         f"gate not promoted within {self.settings.gate_timeout_seconds:g}s"
                     )
-            remaining = deadline - now
-            self.clock.sleep(
-                self.settings.poll_seconds
-                if remaining <= 0
-                else min(self.settings.poll_seconds, remaining)
-            )
+            # A fixed cadence: the next poll is P after this one started, so the
+            # work done between polls does not stretch the interval.
+            wait = polled_at + self.settings.poll_seconds - self.clock.now()
+            remaining = deadline - self.clock.now()
+            if remaining > 0:
+                wait = min(wait, remaining)
+            self.clock.sleep(max(wait, 0.0))
         dep.status = "in_progress"
         dep.baked_index = index
         self._save(doc)
@@ -550,23 +555,32 @@ class Engine:
         self.emit(
             "rollback.start", f"rolling back to {stable}: {rollback.reason}", "error", dep=dep
         )
-        journal_ok = True
+        target = weights_for(stable, 100)
+        # The last state AWS confirmed supplies the action to modify (stickiness and
+        # all); ModifyListener's answer verifies the result, as for every step.
+        current = state or self._last_state or self.shifter.read()
+        moving = current.weights != target
+        # One write ahead (status and intent together), one write after.
         dep.status = "rolling_back"
+        if moving:
+            dep.pending = Intent(
+                before=dict(current.weights), after=target, reason="rollback", at=self.clock.now()
+            )
+        journal_ok = True
         try:
             self._save(doc)
         except StoreError:
             journal_ok = False  # roll back anyway: moving weight away is always safe
-        target = weights_for(stable, 100)
-        current = state or self.shifter.read()
-        if current.weights != target:
-            if journal_ok:
-                try:
-                    self._move(doc, current, target, "rollback")
-                except StoreError:
-                    journal_ok = False
-                    self.shifter.set_weights(current, target)
-            else:
-                self.shifter.set_weights(current, target)
+        if moving:
+            back = self.shifter.set_weights(current, target)
+            self._last_state = back
+            self.emit(
+                "rollback.verified",
+                f"rollback: {format_weights(back.weights)} verified",
+                "success",
+                dep=dep,
+                weights=dict(back.weights),
+            )
         dep.weights = target
         dep.pending = None
         dep.status = rollback.status

@@ -6,6 +6,10 @@ import json
 from collections.abc import Mapping, Sequence
 
 _SIMPLE = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_CONTROLS = [*range(0x20), *range(0x7F, 0xA0)]
+_TABLE = str.maketrans(
+    {**{c: f"\\u{c:04x}" for c in _CONTROLS}, **{ord(k): v for k, v in _SIMPLE.items()}}
+)
 
 
 def hcl_string(value: str) -> str:
@@ -16,15 +20,7 @@ def hcl_string(value: str) -> str:
     are neutralised (``${`` -> ``$${``, ``%{`` -> ``%%{``): unescaped, a tag
     value such as ``${file("~/.aws/credentials")}`` would be evaluated at plan time.
     """
-    out: list[str] = []
-    for ch in value:
-        if ch in _SIMPLE:
-            out.append(_SIMPLE[ch])
-        elif ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    body = "".join(out).replace("${", "$${").replace("%{", "%%{")
+    body = value.translate(_TABLE).replace("${", "$${").replace("%{", "%%{")
     return f'"{body}"'
 
 

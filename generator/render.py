@@ -38,6 +38,7 @@ def _jinja(templates_dir: Path) -> jinja2.Environment:
         loader=jinja2.FileSystemLoader(str(templates_dir)),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
+        auto_reload=False,  # templates do not change while zdd runs: no stat() per render
         trim_blocks=True,
         lstrip_blocks=True,
         autoescape=False,  # HCL, not HTML: strings go through the hcl filter instead
@@ -47,8 +48,10 @@ def _jinja(templates_dir: Path) -> jinja2.Environment:
 
 
 @lru_cache(maxsize=4)
-def _template_names(templates_dir: Path) -> tuple[str, ...]:
-    return tuple(sorted(p.name for p in templates_dir.glob("*.tf.j2")))
+def _templates(templates_dir: Path) -> tuple[tuple[str, jinja2.Template], ...]:
+    jenv = _jinja(templates_dir)
+    names = sorted(p.name for p in templates_dir.glob("*.tf.j2"))
+    return tuple((name, jenv.get_template(name)) for name in names)
 
 
 def resource_tags(env: Environment) -> dict[str, str]:
@@ -75,7 +78,7 @@ def render_stack(
     modules_dir: Path = MODULES_DIR,
 ) -> RenderedStack:
     """Render every template for ``env``; a template that renders empty is not produced."""
-    jenv = _jinja(templates_dir)
+    templates = _templates(templates_dir)
     context = {
         "env": env,
         "colours": COLOURS,
@@ -83,8 +86,8 @@ def render_stack(
         "modules": modules_source(out_dir, modules_dir),
     }
     files: dict[str, str] = {}
-    for name in _template_names(templates_dir):
-        text = jenv.get_template(name).render(context)
+    for name, template in templates:
+        text = template.render(context)
         if text.strip():
             files[name.removesuffix(".j2")] = text.lstrip("\n")
     return RenderedStack(files)

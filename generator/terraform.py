@@ -21,14 +21,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from python_terraform import IsFlagged, IsNotFlagged
 from python_terraform import Terraform as _PyTerraform
 
 from generator.errors import InputError, TerraformError
-from generator.outputs import StackOutputs, parse_outputs
-from generator.plan import PlanSummary, parse_plan
+
+if TYPE_CHECKING:
+    from generator.outputs import StackOutputs
+    from generator.plan import PlanSummary
 
 log = logging.getLogger("zdd.terraform")
 MIN_VERSION = (1, 0)
@@ -57,9 +59,46 @@ def find_terraform(explicit: str | None = None) -> str:
     return candidate
 
 
+def _version_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "zdd" / "terraform-versions.json"
+
+
+def _binary_key(binary: str) -> str:
+    stat = os.stat(binary)
+    return f"{os.path.realpath(binary)}:{stat.st_size}:{stat.st_mtime_ns}"
+
+
 @lru_cache(maxsize=8)
 def check_version(binary: str) -> tuple[int, int, int]:
-    """Return the binary's version; refuse anything older than 1.0."""
+    """Return the binary's version; refuse anything older than 1.0.
+
+    Asking terraform costs a process (about 0.1 s), so the answer is cached on
+    disk per binary path, size and modification time.
+    """
+    cache = _version_cache()
+    key = _binary_key(binary)
+    try:
+        known = json.loads(cache.read_text(encoding="utf-8"))
+        cached = known.get(key)
+    except (OSError, ValueError, AttributeError):
+        known, cached = {}, None
+    if isinstance(cached, list) and len(cached) == 3:
+        return (int(cached[0]), int(cached[1]), int(cached[2]))
+    parsed = _ask_version(binary)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        known = known if isinstance(known, dict) else {}
+        known[key] = list(parsed)
+        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(known), encoding="utf-8")
+        os.replace(tmp, cache)
+    except OSError:
+        pass  # a read-only home only costs the next run 0.1 s
+    return parsed
+
+
+def _ask_version(binary: str) -> tuple[int, int, int]:
     try:
         proc = subprocess.run(
             [binary, "version", "-json"], capture_output=True, text=True, timeout=60, check=False
@@ -170,6 +209,8 @@ class Terraform:
     def show_plan(self, plan_file: Path) -> PlanSummary:
         """``terraform show -json PLAN`` parsed into a typed summary."""
         run = self.run(self.argv("show", str(plan_file), json=IsFlagged, input=None))
+        from generator.plan import parse_plan
+
         try:
             data = json.loads(run.stdout)
         except ValueError:
@@ -184,6 +225,8 @@ class Terraform:
 
     def output(self) -> StackOutputs:
         """``terraform output -json`` parsed into the stack outputs contract."""
+        from generator.outputs import parse_outputs  # pydantic only when outputs are read
+
         run = self.run(self.argv("output", json=IsFlagged, input=None))
         return parse_outputs(run.stdout, "terraform output")
 
