@@ -54,9 +54,9 @@ checkov: $(STAMP) $(CHECKOV)
 	rm -rf build/checkov
 	$(BIN)/zdd generate --env staging --out build/checkov/staging
 	$(BIN)/zdd generate --env production --out build/checkov/production
-	$(CHECKOV) --quiet --compact --framework terraform -d modules
-	$(CHECKOV) --quiet --compact --framework terraform -d build/checkov/staging
-	$(CHECKOV) --quiet --compact --framework terraform -d build/checkov/production
+	$(CHECKOV) --quiet --compact --skip-download --framework terraform -d modules
+	$(CHECKOV) --quiet --compact --skip-download --framework terraform -d build/checkov/staging
+	$(CHECKOV) --quiet --compact --skip-download --framework terraform -d build/checkov/production
 
 test: lint typecheck fmt-check
 	$(BIN)/pytest -q

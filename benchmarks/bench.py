@@ -16,7 +16,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -33,7 +32,8 @@ for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
 
 from generator.config import Environment, load_environment  # noqa: E402
 from generator.deploy import Engine, EngineSettings, ReleaseSpec  # noqa: E402
-from generator.emulator import create_twin_environments, free_port  # noqa: E402
+from generator.emulator import create_twin_environments  # noqa: E402
+from generator.emulator import moto_server_process as emulator_process  # noqa: E402
 from generator.errors import ReleaseFailed  # noqa: E402
 from generator.events import Event, EventBus  # noqa: E402
 from generator.journal import Step  # noqa: E402
@@ -61,24 +61,8 @@ class Hook:
 
 @contextmanager
 def moto_server_process() -> Iterator[str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(400):
-            try:
-                urllib.request.urlopen(f"{url}/moto-api/", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.05)
+    with emulator_process(str(BIN / "moto_server")) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 # -- 1. rollback reaction -----------------------------------------------------------
@@ -202,19 +186,29 @@ def wrapper_overhead(trials: int) -> Result:
             "import sys; from pathlib import Path; from generator.terraform import Terraform; "
             "d = Path(sys.argv[1]); t = Terraform(d); t.init(backend=False); t.plan(d / 'p.tfplan')"
         )
-        for i in range(trials):
-            # in process: the same flags, through the wrapper and straight to the binary
-            d = _fresh(base, f"w{i}")
+
+        def through_wrapper(d: Path) -> float:
             t = time.perf_counter()
             tf = Terraform(d, binary=TERRAFORM)
             tf.init(backend=False)
             tf.plan(d / "p.tfplan")
-            in_wrapper.append(time.perf_counter() - t)
-            d = _fresh(base, f"r{i}")
+            return time.perf_counter() - t
+
+        def straight(d: Path) -> float:
             t = time.perf_counter()
             subprocess.run(init_argv, cwd=d, capture_output=True, check=True)
             subprocess.run(plan_argv_for(d / "p.tfplan"), cwd=d, capture_output=True, check=False)
-            in_raw.append(time.perf_counter() - t)
+            return time.perf_counter() - t
+
+        for i in range(trials):
+            # in process: the same flags, through the wrapper and straight to the binary,
+            # alternating which goes first so neither profits from a warm cache
+            if i % 2:
+                in_raw.append(straight(_fresh(base, f"r{i}")))
+                in_wrapper.append(through_wrapper(_fresh(base, f"w{i}")))
+            else:
+                in_wrapper.append(through_wrapper(_fresh(base, f"w{i}")))
+                in_raw.append(straight(_fresh(base, f"r{i}")))
             # whole processes: `python -c <wrapper>` against a shell running both commands
             d = _fresh(base, f"pw{i}")
             t = time.perf_counter()
@@ -396,7 +390,7 @@ def main() -> int:
             "platform": platform.platform(terse=True),
         },
         "rollback_reaction": [rollback_reaction(env, p, trials, seed=7) for p in (0.25, 1.0)],
-        "wrapper_overhead": wrapper_overhead(3 if args.quick else 15),
+        "wrapper_overhead": wrapper_overhead(4 if args.quick else 20),
         "api_calls": api_calls(env),
         "rendering": rendering(env),
         "startup": startup(5 if args.quick else 20),

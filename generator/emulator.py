@@ -80,6 +80,37 @@ def moto_server(region: str) -> Iterator[Emulator]:
 
 
 @contextlib.contextmanager
+def moto_server_process(executable: str = "moto_server") -> Iterator[str]:
+    """moto's server as a separate process on 127.0.0.1; yields its URL.
+
+    A real process, unlike ``moto_server``: end-to-end tests and benchmarks must not
+    share an interpreter (and its GIL) with the emulator they measure.
+    """
+    import subprocess
+    import time
+    import urllib.request
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [executable, "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(400):  # up to 20 s for a cold start
+            try:
+                urllib.request.urlopen(f"{url}/moto-api/", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.05)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@contextlib.contextmanager
 def pointed_at(emulator: Emulator) -> Iterator[None]:
     """Temporarily point this process's boto3 at the emulator."""
     saved = {k: os.environ.get(k) for k in emulator.environ()}

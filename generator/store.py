@@ -85,6 +85,20 @@ def update(
     raise StoreError(f"{store.describe()}: too many concurrent writers; try again")
 
 
+def new_lease(
+    owner: Owner, now: float, lease_seconds: float, since: float | None = None
+) -> LockInfo:
+    """The lock record of ``owner``, valid for ``lease_seconds`` from ``now``."""
+    return LockInfo(
+        owner=owner.id,
+        host=owner.host,
+        pid=owner.pid,
+        since=now if since is None else since,
+        expires=now + lease_seconds,
+        command=owner.command,
+    )
+
+
 def _holder_gone(info: LockInfo, now: float) -> bool:
     """A lease is stale when it expired or, on this host, its process is gone."""
     if info.expires < now:
@@ -198,15 +212,7 @@ class LocalStore:
             raise StoreError(f"{self.lease_path}: lock file unreadable") from None
 
     def _lease(self, owner: Owner, since: float | None = None) -> LockInfo:
-        now = self.clock()
-        return LockInfo(
-            owner=owner.id,
-            host=owner.host,
-            pid=owner.pid,
-            since=now if since is None else since,
-            expires=now + self.lease_seconds,
-            command=owner.command,
-        )
+        return new_lease(owner, self.clock(), self.lease_seconds, since)
 
     def acquire(self, owner: Owner, *, take_over: bool = False, force: bool = False) -> None:
         with self._mutex():
@@ -346,14 +352,7 @@ class DynamoStore:
 
     def acquire(self, owner: Owner, *, take_over: bool = False, force: bool = False) -> None:
         now = self.clock()
-        info = LockInfo(
-            owner=owner.id,
-            host=owner.host,
-            pid=owner.pid,
-            since=now,
-            expires=now + self.lease_seconds,
-            command=owner.command,
-        )
+        info = new_lease(owner, now, self.lease_seconds)
         condition: dict[str, Any] = {}
         if not force:
             expr = "attribute_not_exists(pk) OR #o = :me"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -229,28 +230,28 @@ def _control(
     _report(dep, json_mode, what)
 
 
-def promote(
-    env: EnvOpt,
-    outputs: OutputsOpt = None,
-    stack_dir: StackDirOpt = None,
-    store: StoreOpt = None,
-    json_mode: JsonOpt = False,
-    profile: ProfileOpt = None,
-) -> None:
-    """Pass a manual gate, or finish the deployment in progress at once."""
-    _control("promote", env, outputs, stack_dir, store, json_mode, profile)
+def _control_command(what: str, doc: str) -> Callable[..., None]:
+    """`zdd promote` and `zdd abort` take the same options and differ only in the request."""
+
+    def command(
+        env: EnvOpt,
+        outputs: OutputsOpt = None,
+        stack_dir: StackDirOpt = None,
+        store: StoreOpt = None,
+        json_mode: JsonOpt = False,
+        profile: ProfileOpt = None,
+    ) -> None:
+        _control(what, env, outputs, stack_dir, store, json_mode, profile)
+
+    command.__name__ = what
+    command.__doc__ = doc
+    return command
 
 
-def abort(
-    env: EnvOpt,
-    outputs: OutputsOpt = None,
-    stack_dir: StackDirOpt = None,
-    store: StoreOpt = None,
-    json_mode: JsonOpt = False,
-    profile: ProfileOpt = None,
-) -> None:
-    """Roll the deployment in progress back to the stable colour now."""
-    _control("abort", env, outputs, stack_dir, store, json_mode, profile)
+promote = _control_command(
+    "promote", "Pass a manual gate, or finish the deployment in progress at once."
+)
+abort = _control_command("abort", "Roll the deployment in progress back to the stable colour now.")
 
 
 def resume(

@@ -17,7 +17,12 @@ import boto3
 import pytest
 
 from generator.config import load_environment
-from generator.emulator import EMULATOR_CREDENTIALS, create_twin_environments, free_port
+from generator.emulator import (
+    EMULATOR_CREDENTIALS,
+    create_twin_environments,
+    free_port,
+    moto_server_process,
+)
 from generator.journal import JournalDoc
 from generator.outputs import StackOutputs
 from generator.traffic import TrafficShifter
@@ -30,22 +35,8 @@ ENV_FILE = str(ROOT / "environments" / "staging.yaml")
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(f"{url}/moto-api/", timeout=1).read()
-            break
-        except OSError:
-            time.sleep(0.05)
-    yield url
-    proc.terminate()
-    proc.wait(10)
+    with moto_server_process(str(Path(sys.executable).parent / "moto_server")) as url:
+        yield url
 
 
 class World:
