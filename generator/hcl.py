@@ -16,7 +16,7 @@ def hcl_string(value: str) -> str:
     """Return ``value`` as a whole, quoted HCL string literal.
 
     Backslash, quote, newline, carriage return and tab get their short escapes;
-    every other control character a four-digit ``\\u001b``-style escape. Then template sequences
+    every other control character gets a ``\\u001b``-style escape. Then template sequences
     are neutralised (``${`` -> ``$${``, ``%{`` -> ``%%{``): unescaped, a tag
     value such as ``${file("~/.aws/credentials")}`` would be evaluated at plan time.
     """
