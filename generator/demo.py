@@ -8,6 +8,7 @@ promoted; v3's 5xx alarm fires during its canary and it is rolled back.
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from dataclasses import dataclass, field
@@ -182,9 +183,8 @@ def run_demo(
         and final.weights[promoted.to_colour] == 100
     )
     if json_mode:
-        from generator.cli._runtime import print_json
-
-        print_json({"result": {"ok": ok, "releases": [r.model_dump() for r in releases]}})
+        result = {"result": {"ok": ok, "releases": [r.model_dump() for r in releases]}}
+        print(json.dumps(result, sort_keys=True, default=str), flush=True)
     else:
         print("\nSummary", file=sys.stderr)
         for dep in releases:

@@ -32,6 +32,7 @@ from generator.events import Event, EventBus
 from generator.health import target_health
 from generator.hooks import run_hooks
 from generator.journal import Deployment, Intent, JournalDoc, Step
+from generator.journal import Event as JournalEvent
 from generator.outputs import StackOutputs
 from generator.store import DeploymentStore, Owner, update
 from generator.strategy import describe_schedule
@@ -149,8 +150,6 @@ class Engine:
     ) -> None:
         event = Event(kind, message, self.clock.now(), level, dict(data))
         if dep is not None and kind != "bake.poll":
-            from generator.journal import Event as JournalEvent
-
             dep.events.append(
                 JournalEvent(at=event.at, kind=kind, message=message, data=dict(data))
             )

@@ -237,9 +237,7 @@ def _shipped(store: DeploymentStore) -> set[str]:
     return names
 
 
-def pending_release_migrations(
-    env: Environment, base: Path, store: DeploymentStore, clock: Callable[[], float] | None
-) -> list[str]:
+def pending_release_migrations(env: Environment, base: Path, store: DeploymentStore) -> list[str]:
     """Migrations this release ships; refuse (exit 3) if any would contract the schema.
 
     During a release the old colour can always take traffic back, so every

@@ -89,7 +89,7 @@ def _run_release(
     from generator.migrations import pending_release_migrations
     from generator.strategy import build_schedule
 
-    migrations = pending_release_migrations(ctx.env, ctx.env_dir, ctx.store, clock=None)
+    migrations = pending_release_migrations(ctx.env, ctx.env_dir, ctx.store)
     spec = ReleaseSpec(
         schedule=build_schedule(strat),
         strategy=strat.type,

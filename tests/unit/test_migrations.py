@@ -81,7 +81,7 @@ def test_release_with_contract_migration_is_refused_before_any_weight_moves(
     store = LocalStore(tmp_path / ".zdd", "shop", "staging", clock=clock.now)
     (tmp_path / "migrations" / "002_drop.sql").write_text("ALTER TABLE users DROP COLUMN legacy;\n")
     with pytest.raises(MigrationRefused, match=r"002_drop.sql:1: contract") as caught:
-        pending_release_migrations(db_env, tmp_path, store, clock=None)
+        pending_release_migrations(db_env, tmp_path, store)
     assert caught.value.exit_code == 3
     assert aws.weights() == {"blue": 100, "green": 0}
 
@@ -99,7 +99,7 @@ def test_contract_migration_passes_at_finalize_then_releases_flow(
         events=EventBus(),
         clock=clock,
     )
-    shipped = pending_release_migrations(db_env, tmp_path, store, clock=None)
+    shipped = pending_release_migrations(db_env, tmp_path, store)
     assert shipped == ["001_add.sql"]
     strategy = db_env.strategy.model_copy(update={"bake_seconds": 10})
     dep = engine.shift(
@@ -112,6 +112,4 @@ def test_contract_migration_passes_at_finalize_then_releases_flow(
     with pytest.raises(MigrationRefused, match="may still take traffic back"):
         finalize(db_env, tmp_path, store, now=dep.finished_at + 60)  # inside the window
     assert finalize(db_env, tmp_path, store, now=dep.finished_at + 3601) == ["002_drop.sql"]
-    assert (
-        pending_release_migrations(db_env, tmp_path, store, clock=None) == []
-    )  # the next release flows
+    assert pending_release_migrations(db_env, tmp_path, store) == []  # the next release flows
