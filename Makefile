@@ -33,7 +33,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check generator tests benchmarks
 
 typecheck: $(STAMP)
-	$(BIN)/mypy generator
+	$(BIN)/mypy generator tests/typecheck
 
 fmt-check: $(STAMP)
 	$(BIN)/terraform fmt -check -recursive modules
@@ -63,7 +63,7 @@ test: lint typecheck fmt-check
 	$(MAKE) --no-print-directory checkov
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run
+	bash benchmarks/run
 
 clean:
 	rm -rf build .zdd .pytest_cache .mypy_cache .ruff_cache

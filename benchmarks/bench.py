@@ -31,15 +31,15 @@ for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
     os.environ.setdefault(key, "testing")
 
 from generator.config import Environment, load_environment  # noqa: E402
-from generator.deploy import Engine, EngineSettings, ReleaseSpec  # noqa: E402
-from generator.emulator import create_twin_environments  # noqa: E402
-from generator.emulator import moto_server_process as emulator_process  # noqa: E402
 from generator.errors import ReleaseFailed  # noqa: E402
 from generator.events import Event, EventBus  # noqa: E402
-from generator.journal import Step  # noqa: E402
-from generator.render import render_stack  # noqa: E402
-from generator.store import LocalStore  # noqa: E402
-from generator.terraform import Terraform  # noqa: E402
+from generator.infra.render import render_stack  # noqa: E402
+from generator.infra.terraform import Terraform  # noqa: E402
+from generator.journal.local import LocalStore  # noqa: E402
+from generator.journal.model import Step  # noqa: E402
+from generator.rollout.engine import Engine, EngineSettings, ReleaseSpec  # noqa: E402
+from generator.testing.emulator import create_twin_environments  # noqa: E402
+from generator.testing.emulator import moto_server_process as emulator_process  # noqa: E402
 
 Result = dict[str, Any]
 
@@ -183,7 +183,8 @@ def wrapper_overhead(trials: int) -> Result:
             "plan", out=str(p), detailed_exitcode=True, lock_timeout="0s", var=[]
         )
         script = (
-            "import sys; from pathlib import Path; from generator.terraform import Terraform; "
+            "import sys; from pathlib import Path; "
+            "from generator.infra.terraform import Terraform; "
             "d = Path(sys.argv[1]); t = Terraform(d); t.init(backend=False); t.plan(d / 'p.tfplan')"
         )
 

@@ -1,50 +1,146 @@
 """zdd: zero-downtime blue/green releases on AWS, as a library first.
 
-    from generator import load_environment, render_stack, Engine, ReleaseSpec
+    from generator import AwsClients, ReleaseContext, load_environment, open_store, shift
 
-The CLI (``generator.cli``) only calls what is exported here. Names are loaded
-on first use so that importing the package (and ``zdd --help``) stays fast.
+The CLI (``generator.cli``) is glue over these names. They are imported on first
+use so that ``import generator`` (and ``zdd --help``) stays fast; the
+``TYPE_CHECKING`` block gives type checkers the precise types.
 """
 
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+try:
+    __version__ = version("zdd")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0+unknown"
+
+if TYPE_CHECKING:
+    from generator.aws import AwsClients
+    from generator.colours import COLOURS, Colour, other_colour
+    from generator.config import Environment, load_environment
+    from generator.errors import ZddError
+    from generator.infra.guard import Verdict, judge
+    from generator.infra.hcl import hcl_string
+    from generator.infra.outputs import StackOutputs, load_outputs
+    from generator.infra.plan import PlanSummary, load_plan
+    from generator.infra.provision import plan_stack, put_version_on_idle
+    from generator.infra.render import generate, render_stack, write_stack
+    from generator.infra.terraform import Terraform
+    from generator.journal.dynamo import DynamoStore
+    from generator.journal.local import LocalStore
+    from generator.journal.model import Deployment, JournalDoc
+    from generator.journal.store import DeploymentStore, open_store
+    from generator.migrations import check_sql, pending_release_migrations
+    from generator.rollout.context import EngineSettings
+    from generator.rollout.engine import Engine, ReleaseSpec
+    from generator.rollout.release import ReleaseContext, deploy, shift
+    from generator.rollout.routing import AlbListenerRouter, TrafficRouter
+    from generator.rollout.schedule import STRATEGIES, build_schedule
+    from generator.rollout.signals import CloudWatchAlarms, HealthSignal, HealthyTargets, Reading
+    from generator.rollout.wiring import build_engine
 
 _EXPORTS = {
+    "AwsClients": "generator.aws",
+    "COLOURS": "generator.colours",
+    "Colour": "generator.colours",
+    "other_colour": "generator.colours",
     "Environment": "generator.config",
     "load_environment": "generator.config",
-    "render_stack": "generator.render",
-    "write_stack": "generator.render",
-    "generate": "generator.render",
-    "hcl_string": "generator.hcl",
-    "Terraform": "generator.terraform",
-    "PlanSummary": "generator.plan",
-    "load_plan": "generator.plan",
-    "judge": "generator.guard",
-    "StackOutputs": "generator.outputs",
-    "load_outputs": "generator.outputs",
-    "TrafficShifter": "generator.traffic",
-    "AlarmWatcher": "generator.alarms",
-    "Engine": "generator.deploy",
-    "EngineSettings": "generator.deploy",
-    "ReleaseSpec": "generator.deploy",
-    "build_schedule": "generator.strategy",
-    "LocalStore": "generator.store",
-    "DynamoStore": "generator.store",
-    "open_store": "generator.store",
-    "check_sql": "generator.migrations",
-    "AwsClients": "generator.aws",
     "ZddError": "generator.errors",
+    "Verdict": "generator.infra.guard",
+    "judge": "generator.infra.guard",
+    "hcl_string": "generator.infra.hcl",
+    "StackOutputs": "generator.infra.outputs",
+    "load_outputs": "generator.infra.outputs",
+    "PlanSummary": "generator.infra.plan",
+    "load_plan": "generator.infra.plan",
+    "plan_stack": "generator.infra.provision",
+    "put_version_on_idle": "generator.infra.provision",
+    "generate": "generator.infra.render",
+    "render_stack": "generator.infra.render",
+    "write_stack": "generator.infra.render",
+    "Terraform": "generator.infra.terraform",
+    "DynamoStore": "generator.journal.dynamo",
+    "LocalStore": "generator.journal.local",
+    "Deployment": "generator.journal.model",
+    "JournalDoc": "generator.journal.model",
+    "DeploymentStore": "generator.journal.store",
+    "open_store": "generator.journal.store",
+    "check_sql": "generator.migrations",
+    "pending_release_migrations": "generator.migrations",
+    "EngineSettings": "generator.rollout.context",
+    "Engine": "generator.rollout.engine",
+    "ReleaseSpec": "generator.rollout.engine",
+    "ReleaseContext": "generator.rollout.release",
+    "deploy": "generator.rollout.release",
+    "shift": "generator.rollout.release",
+    "AlbListenerRouter": "generator.rollout.routing",
+    "TrafficRouter": "generator.rollout.routing",
+    "STRATEGIES": "generator.rollout.schedule",
+    "build_schedule": "generator.rollout.schedule",
+    "CloudWatchAlarms": "generator.rollout.signals",
+    "HealthSignal": "generator.rollout.signals",
+    "HealthyTargets": "generator.rollout.signals",
+    "Reading": "generator.rollout.signals",
+    "build_engine": "generator.rollout.wiring",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "COLOURS",
+    "STRATEGIES",
+    "AlbListenerRouter",
+    "AwsClients",
+    "CloudWatchAlarms",
+    "Colour",
+    "Deployment",
+    "DeploymentStore",
+    "DynamoStore",
+    "Engine",
+    "EngineSettings",
+    "Environment",
+    "HealthSignal",
+    "HealthyTargets",
+    "JournalDoc",
+    "LocalStore",
+    "PlanSummary",
+    "Reading",
+    "ReleaseContext",
+    "ReleaseSpec",
+    "StackOutputs",
+    "Terraform",
+    "TrafficRouter",
+    "Verdict",
+    "ZddError",
+    "__version__",
+    "build_engine",
+    "build_schedule",
+    "check_sql",
+    "deploy",
+    "generate",
+    "hcl_string",
+    "judge",
+    "load_environment",
+    "load_outputs",
+    "load_plan",
+    "open_store",
+    "other_colour",
+    "pending_release_migrations",
+    "plan_stack",
+    "put_version_on_idle",
+    "render_stack",
+    "shift",
+    "write_stack",
+]
 
 
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'generator' has no attribute {name!r}")
-    return getattr(import_module(module), name)
+    value = getattr(import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value

@@ -14,16 +14,17 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.config import Colour, load_environment
-from generator.deploy import Engine, EngineSettings, ReleaseSpec
+from generator.aws import AwsClients
+from generator.colours import Colour, other_colour
+from generator.config import environment_dir, load_environment
 from generator.errors import ReleaseFailed
-from generator.events import Event, EventBus, EventSink, JsonSink, PlainSink, RichSink
-from generator.journal import Deployment
-from generator.outputs import StackOutputs
-from generator.render import generate
-from generator.store import LocalStore, Owner
-from generator.strategy import build_schedule
-from generator.traffic import TrafficShifter, format_weights
+from generator.events import EventBus, EventSink, JsonSink, PlainSink, RichSink
+from generator.infra.outputs import StackOutputs
+from generator.infra.render import generate
+from generator.journal.local import LocalStore
+from generator.journal.model import Deployment
+from generator.rollout import release
+from generator.rollout.routing import AlbListenerRouter, format_weights
 
 
 @dataclass
@@ -33,27 +34,6 @@ class DemoResult:
     outputs: StackOutputs
     final_weights: dict[Colour, int]
     releases: list[Deployment] = field(default_factory=list)
-
-
-class _FireAlarmDuringCanary:
-    """Drives the new colour's 5xx alarm to ALARM once the canary bake starts."""
-
-    def __init__(self, session: object, alarm: str) -> None:
-        self.cloudwatch = session.client("cloudwatch")  # type: ignore[attr-defined]
-        self.alarm = alarm
-        self.armed = False
-
-    def emit(self, event: Event) -> None:
-        if self.armed and event.kind == "bake.poll":
-            self.armed = False
-            self.cloudwatch.set_alarm_state(
-                AlarmName=self.alarm,
-                StateValue="ALARM",
-                StateReason="demo: 5xx rate 23% > 5% (injected)",
-            )
-
-    def close(self) -> None:
-        return None
 
 
 def _sinks(json_mode: bool) -> list[EventSink]:
@@ -80,8 +60,8 @@ def _timeline(dep: Deployment) -> list[str]:
 def _check_terraform(stack_dir: Path, json_mode: bool) -> None:
     from python_terraform import IsFlagged
 
-    from generator.render import MODULES_DIR
-    from generator.terraform import Terraform, check_version
+    from generator.infra.render import MODULES_DIR
+    from generator.infra.terraform import Terraform, check_version
 
     tf = Terraform(stack_dir)
     tf.run(tf.argv("fmt", check=IsFlagged, recursive=IsFlagged, input=None))
@@ -97,7 +77,8 @@ def run_demo(
     json_mode: bool = False,
     workdir: Path | None = None,
 ) -> DemoResult:
-    from generator.emulator import create_twin_environments, moto_server, pointed_at
+    from generator.testing.emulator import create_twin_environments, moto_server, pointed_at
+    from generator.testing.injectors import AlarmOnEvent
 
     began = time.monotonic()
     env = load_environment(env_name)
@@ -123,8 +104,8 @@ def run_demo(
         )
         outputs = create_twin_environments(session, env)
         (stack_dir / "zdd-outputs.json").write_text(outputs.to_terraform_json(), encoding="utf-8")
-        elbv2 = session.client("elbv2")
-        cloudwatch = session.client("cloudwatch")
+        clients = AwsClients(session)
+        elbv2, cloudwatch = clients.elbv2, clients.cloudwatch
         strategy = env.strategy.model_copy(
             update={
                 "type": "canary",
@@ -136,34 +117,35 @@ def run_demo(
         )
         releases: list[Deployment] = []
         ok = True
-        for release, bad in (("v2", False), ("v3", True)):
-            live = TrafficShifter(elbv2, outputs).read().live or env.live_colour
-            target: Colour = "green" if live == "blue" else "blue"
+        for version, bad in (("v2", False), ("v3", True)):
+            live = AlbListenerRouter(elbv2, outputs).read().live or env.live_colour
+            target: Colour = other_colour(live)
             _say(
                 json_mode,
-                f"\n3. release {release} -> {target} by canary"
+                f"\n3. release {version} -> {target} by canary"
                 + (" (its 5xx alarm will fire during the canary)" if bad else ""),
             )
-            injector = _FireAlarmDuringCanary(session, outputs.alarm_names[target][0])
-            injector.armed = bad
-            events = EventBus([*_sinks(json_mode), injector])
-            engine = Engine(
-                elbv2=elbv2,
-                cloudwatch=cloudwatch,
-                outputs=outputs,
-                store=store,
-                settings=EngineSettings.from_strategy(strategy),
-                events=events,
-                owner=Owner.current("demo"),
+            injector = AlarmOnEvent(
+                cloudwatch,
+                outputs.alarm_names[target][0],
+                reason="demo: 5xx rate 23% > 5% (injected)",
+                armed=bad,
             )
-            spec = ReleaseSpec(build_schedule(strategy), "canary", release=release)
+            ctx = release.ReleaseContext(
+                env=env,
+                env_dir=environment_dir(env_name),
+                clients=clients,
+                store=store,
+                events=EventBus([*_sinks(json_mode), injector]),
+                command="demo",
+            )
             try:
-                engine.shift(spec)
+                release.shift(ctx, outputs, strategy, release=version)
                 outcome_ok = not bad
             except ReleaseFailed:
                 outcome_ok = bad
             finally:
-                events.close()
+                ctx.events.close()
             if bad:  # the incident is over: the alarm recovers for whatever comes next
                 cloudwatch.set_alarm_state(
                     AlarmName=outputs.alarm_names[target][0],
@@ -173,7 +155,7 @@ def run_demo(
             doc = store.load()
             releases.append(doc.history[-1])
             ok = ok and outcome_ok
-        final = TrafficShifter(elbv2, outputs).read()
+        final = AlbListenerRouter(elbv2, outputs).read()
 
     promoted, rolled_back = releases[0], releases[1]
     ok = (

@@ -1,7 +1,7 @@
 """One hierarchy of errors; the CLI alone maps them to exit codes.
 
-Core code raises these and never calls ``sys.exit``. Each class carries the exit
-code of ARCHITECTURE.md so the mapping lives in exactly one place.
+Core code raises these and never calls ``sys.exit``. Each class carries its exit
+code (the README's exit-code table) so the mapping lives in exactly one place.
 """
 
 from __future__ import annotations
@@ -82,3 +82,10 @@ class TerraformError(ZddError):
 
 class StoreError(ZddError):
     """The deployment store cannot be read or written (exit 1, nothing moved)."""
+
+
+class RollbackUnfinished(ZddError):
+    """A rollback was decided and journalled but AWS could not be moved or read (exit 1).
+
+    The journal keeps the deployment ``rolling_back``; ``zdd resume`` finishes it.
+    """

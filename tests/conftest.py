@@ -83,18 +83,84 @@ def staging():
     return load_environment(ROOT / "environments" / "staging.yaml")
 
 
+_WORLD: dict[str, object] = {}
+
+
+def _world_alive(session: object, outputs: object) -> bool:
+    try:
+        session.client("elbv2").describe_listeners(  # type: ignore[attr-defined]
+            ListenerArns=[outputs.listener_arn]  # type: ignore[attr-defined]
+        )
+    except Exception:
+        return False
+    return True
+
+
+def _restore_world(session: object, outputs: object, live: str) -> None:
+    """Put back what a test may have changed: weights, stickiness, targets, alarms."""
+    elbv2 = session.client("elbv2")  # type: ignore[attr-defined]
+    cloudwatch = session.client("cloudwatch")  # type: ignore[attr-defined]
+    tgs = outputs.target_group_arns  # type: ignore[attr-defined]
+    elbv2.modify_listener(
+        ListenerArn=outputs.listener_arn,  # type: ignore[attr-defined]
+        DefaultActions=[
+            {
+                "Type": "forward",
+                "ForwardConfig": {
+                    "TargetGroups": [
+                        {"TargetGroupArn": tgs[c], "Weight": 100 if c == live else 0}
+                        for c in ("blue", "green")
+                    ],
+                    "TargetGroupStickinessConfig": {"Enabled": False, "DurationSeconds": 3600},
+                },
+            }
+        ],
+    )
+    idle = "green" if live == "blue" else "blue"
+    elbv2.modify_listener(
+        ListenerArn=outputs.test_listener_arn,  # type: ignore[attr-defined]
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": tgs[idle]}],
+    )
+    for index, colour in enumerate(("blue", "green")):
+        elbv2.register_targets(
+            TargetGroupArn=tgs[colour],
+            Targets=[{"Id": f"10.42.{index}.{10 + n}", "Port": 80} for n in range(2)],
+        )
+    for names in outputs.alarm_names.values():  # type: ignore[attr-defined]
+        for name in names:
+            cloudwatch.set_alarm_state(AlarmName=name, StateValue="OK", StateReason="reset")
+
+
 @pytest.fixture
 def aws(staging) -> Iterator[object]:
-    """moto in process with the staging twin environments created."""
+    """moto in process with the staging twin environments created.
+
+    The world is built once and restored before each test (building it costs
+    most of a second; restoring it a few milliseconds). A test that resets moto
+    itself only makes the next one build it again.
+    """
     import boto3
     from moto import mock_aws
 
-    from generator.emulator import create_twin_environments
+    from generator.testing.emulator import create_twin_environments
 
-    with mock_aws():
-        session = boto3.Session(region_name=staging.region)
-        outputs = create_twin_environments(session, staging)
+    mock = mock_aws()
+    mock.start(reset=False)
+    try:
+        session = _WORLD.get("session")
+        outputs = _WORLD.get("outputs")
+        if session is None or not _world_alive(session, outputs):
+            mock.stop(remove_data=False)
+            mock = mock_aws()
+            mock.start(reset=True)
+            session = boto3.Session(region_name=staging.region)
+            outputs = create_twin_environments(session, staging)
+            _WORLD.update(session=session, outputs=outputs)
+        else:
+            _restore_world(session, outputs, staging.live_colour)
         yield AwsWorld(session, outputs)
+    finally:
+        mock.stop(remove_data=False)  # kept for the next test; other mocks reset on start
 
 
 @dataclass
@@ -106,9 +172,9 @@ class AwsWorld:
         return self.session.client(name)  # type: ignore[attr-defined]
 
     def weights(self) -> dict[str, int]:
-        from generator.traffic import TrafficShifter
+        from generator.rollout.routing import AlbListenerRouter
 
-        return TrafficShifter(self.client("elbv2"), self.outputs).read().weights  # type: ignore[arg-type]
+        return AlbListenerRouter(self.client("elbv2"), self.outputs).read().weights  # type: ignore[arg-type]
 
     def set_alarm(
         self, name: str, state: str = "ALARM", reason: str = "test: threshold crossed"
@@ -144,3 +210,36 @@ def run_cli(capsys, monkeypatch) -> Callable[..., CliResult]:
         return CliResult(code, out, err)
 
     return run
+
+
+def engine_for(
+    aws: AwsWorld,
+    clock: FakeClock,
+    store: object,
+    *,
+    poll: float = 5,
+    grace: float = 30,
+    hooks: object = None,
+    hooks_cwd: Path | None = None,
+    cloudwatch: object = None,
+    elbv2: object = None,
+    events: object = None,
+):  # type: ignore[no-untyped-def]
+    """The production wiring (ALB router, alarms, target health) on moto, with a fake clock."""
+    from generator.config import Strategy
+    from generator.events import EventBus
+    from generator.rollout.context import EngineSettings
+    from generator.rollout.wiring import build_engine
+
+    return build_engine(
+        elbv2=elbv2 or aws.client("elbv2"),
+        cloudwatch=cloudwatch or aws.client("cloudwatch"),
+        outputs=aws.outputs,
+        store=store,
+        strategy=Strategy(min_healthy_targets=1),
+        settings=EngineSettings(poll_seconds=poll, alarm_grace_seconds=grace),
+        events=events or EventBus(),
+        clock=clock,
+        hooks=hooks,
+        hooks_cwd=hooks_cwd,
+    )

@@ -6,12 +6,12 @@ inside their functions, never at module level.
 
 from __future__ import annotations
 
-import signal
 import sys
 from typing import Annotated
 
 import typer
 
+from generator import interrupts
 from generator.errors import ZddError
 
 EXIT_CODES = """Exit codes: 0 done as asked; 1 release failed and rolled back (or a run-time
@@ -52,13 +52,9 @@ def _register() -> None:
 _register()
 
 
-def _on_sigterm(signum: int, frame: object) -> None:
-    # CI cancels with SIGTERM: treat it like Ctrl-C so a release in flight rolls back.
-    raise KeyboardInterrupt
-
-
 def main() -> None:
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    # SIGINT, SIGTERM (CI cancelling) and SIGHUP (a closed terminal) all roll back.
+    interrupts.install()
     try:
         code = app(standalone_mode=False)
         if isinstance(code, int) and code:

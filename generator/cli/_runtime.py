@@ -1,22 +1,21 @@
-"""What commands share: loading an environment, outputs, clients, store, events."""
+"""What commands share: loading an environment, its store, events and stack outputs."""
 
 from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator.errors import InputError
 
 if TYPE_CHECKING:
-    from generator.aws import AwsClients
-    from generator.config import Colour, Environment
-    from generator.deploy import Engine
+    from generator.colours import Colour
+    from generator.config import Environment
     from generator.events import EventBus
-    from generator.outputs import StackOutputs
-    from generator.store import DeploymentStore
+    from generator.infra.outputs import StackOutputs
+    from generator.journal.store import DeploymentStore
+    from generator.rollout.release import ReleaseContext
 
 
 def load_env(env: str) -> Environment:
@@ -26,16 +25,19 @@ def load_env(env: str) -> Environment:
 
 
 def parse_colour(value: str | None, option: str) -> Colour | None:
-    if value is None:
-        return None
-    if value not in ("blue", "green"):
-        raise InputError(f"{option}: expected blue or green (got {value!r})")
-    return value  # type: ignore[return-value]
+    from generator.colours import parse_colour as parse
+
+    return None if value is None else parse(value, option)
 
 
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=None, sort_keys=True, default=str) + "\n")
     sys.stdout.flush()
+
+
+def echo_to_stderr(json_mode: bool) -> Any:
+    """Where Terraform's own lines go: stderr for people, nowhere under --json."""
+    return None if json_mode else (lambda line: print(line, file=sys.stderr))
 
 
 def default_stack_dir(env: Environment, given: Path | None) -> Path:
@@ -57,69 +59,53 @@ def make_events(json_mode: bool, webhooks: list[str] | None = None) -> EventBus:
     return EventBus(sinks)
 
 
-@dataclass
-class TrafficContext:
-    """Everything a traffic command needs, built from the command line."""
+def env_store(env: Environment, url: str | None, profile: str | None) -> DeploymentStore:
+    """The environment's journal store (``--store`` overrides), with ``--profile`` honoured."""
+    from generator.journal.store import open_store
 
-    env: Environment
-    env_dir: Path
-    clients: AwsClients
-    outputs: StackOutputs
-    store: DeploymentStore
-    events: EventBus
+    def dynamodb() -> Any:
+        from generator.aws import AwsClients
 
-    def engine(self, command: str, strategy: Any = None) -> Engine:
-        from generator.deploy import Engine, EngineSettings
-        from generator.store import Owner
+        return AwsClients.from_environment(profile, env.region).dynamodb
 
-        return Engine(
-            elbv2=self.clients.elbv2,
-            cloudwatch=self.clients.cloudwatch,
-            outputs=self.outputs,
-            store=self.store,
-            settings=EngineSettings.from_strategy(strategy or self.env.strategy),
-            events=self.events,
-            owner=Owner.current(command),
-            hooks=self.env.hooks,
-        )
+    return open_store(url or env.store.url, env.service, env.name, dynamodb=dynamodb)
 
 
-def traffic_context(
+def release_context(
     env_name: str,
+    command: str,
     *,
-    outputs: Path | None,
-    stack_dir: Path | None = None,
     store: str | None = None,
     profile: str | None = None,
     json_mode: bool = False,
     webhooks: list[str] | None = None,
-) -> TrafficContext:
+) -> ReleaseContext:
     from generator.aws import AwsClients
     from generator.config import environment_dir
-    from generator.outputs import load_outputs
-    from generator.store import open_store
+    from generator.rollout.release import ReleaseContext
 
     env = load_env(env_name)
-    clients = AwsClients.from_environment(profile, env.region)
-    if outputs is not None:
-        stack_outputs = load_outputs(outputs)
-    else:
-        from generator.terraform import Terraform
-
-        directory = default_stack_dir(env, stack_dir)
-        if not directory.is_dir():
-            raise InputError(
-                f"{directory}: no rendered stack; "
-                "run `zdd generate` and apply it, or pass --outputs"
-            )
-        stack_outputs = Terraform(directory).output()
-    url = store or env.store.url
-    the_store = open_store(url, env.service, env.name, dynamodb=lambda: clients.dynamodb)
-    return TrafficContext(
-        env,
-        environment_dir(env_name),
-        clients,
-        stack_outputs,
-        the_store,
-        make_events(json_mode, [*env.webhooks, *(webhooks or [])]),
+    return ReleaseContext(
+        env=env,
+        env_dir=environment_dir(env_name),
+        clients=AwsClients.from_environment(profile, env.region),
+        store=env_store(env, store, profile),
+        events=make_events(json_mode, [*env.webhooks, *(webhooks or [])]),
+        command=command,
     )
+
+
+def stack_outputs(env: Environment, outputs: Path | None, stack_dir: Path | None) -> StackOutputs:
+    """``--outputs FILE``, else ``terraform output`` of the rendered stack."""
+    from generator.infra.outputs import load_outputs
+
+    if outputs is not None:
+        return load_outputs(outputs)
+    from generator.infra.terraform import Terraform
+
+    directory = default_stack_dir(env, stack_dir)
+    if not directory.is_dir():
+        raise InputError(
+            f"{directory}: no rendered stack; run `zdd generate` and apply it, or pass --outputs"
+        )
+    return Terraform(directory).output()

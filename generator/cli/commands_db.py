@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from generator.cli._options import EnvOpt, JsonOpt, OptionalEnvOpt, StoreOpt
-from generator.cli._runtime import load_env, print_json
+from generator.cli._options import EnvOpt, JsonOpt, OptionalEnvOpt, ProfileOpt, StoreOpt
+from generator.cli._runtime import env_store, load_env, print_json
 from generator.errors import InputError, MigrationRefused
 
 db_app = typer.Typer(
@@ -60,21 +60,15 @@ def check(
         raise typer.Exit(MigrationRefused.exit_code)
 
 
-def finalize(env: EnvOpt, store: StoreOpt = None, json_mode: JsonOpt = False) -> None:
+def finalize(
+    env: EnvOpt, store: StoreOpt = None, json_mode: JsonOpt = False, profile: ProfileOpt = None
+) -> None:
     """After the old colour is retired: release the pending contract migrations."""
     from generator.config import environment_dir
     from generator.migrations import finalize as do_finalize
-    from generator.store import open_store
 
     model = load_env(env)
-    url = store or model.store.url
-
-    def dynamodb():  # type: ignore[no-untyped-def]
-        from generator.aws import AwsClients
-
-        return AwsClients.from_environment(None, model.region).dynamodb
-
-    the_store = open_store(url, model.service, model.name, dynamodb=dynamodb)
+    the_store = env_store(model, store, profile)
     names = do_finalize(model, environment_dir(env), the_store, time.time())
     if json_mode:
         print_json({"finalized": names})

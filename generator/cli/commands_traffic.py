@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
@@ -24,34 +23,34 @@ from generator.cli._options import (
     WebhookOpt,
 )
 from generator.cli._runtime import (
-    TrafficContext,
     default_stack_dir,
+    echo_to_stderr,
     parse_colour,
     print_json,
-    traffic_context,
+    release_context,
+    stack_outputs,
 )
 from generator.errors import InputError
 
 if TYPE_CHECKING:
-    from generator.config import Colour, Strategy
-    from generator.journal import Deployment
+    from generator.config import Strategy
+    from generator.journal.model import Deployment
+    from generator.rollout.release import ReleaseContext
 
 
 def _strategy(
-    ctx: TrafficContext,
+    ctx: ReleaseContext,
     strategy: str | None,
     steps: str | None,
     bake: float | None,
     poll: float | None,
 ) -> Strategy:
-    from generator.strategy import Overrides, effective_strategy, parse_steps
+    from generator.rollout.schedule import STRATEGIES, Overrides, effective_strategy, parse_steps
 
-    if strategy is not None and strategy not in ("all_at_once", "canary", "linear", "steps"):
-        raise InputError(
-            f"--strategy: expected all_at_once, canary, linear or steps (got {strategy!r})"
-        )
+    if strategy is not None and strategy not in STRATEGIES:
+        raise InputError(f"--strategy: expected {', '.join(STRATEGIES)} (got {strategy!r})")
     overrides = Overrides(
-        strategy=strategy,  # type: ignore[arg-type]
+        strategy=strategy,
         steps=parse_steps(steps) if steps else None,
         bake_seconds=bake,
         poll_seconds=poll,
@@ -75,33 +74,14 @@ def _report(dep: Deployment | None, json_mode: bool, what: str) -> None:
         typer.echo(f"deployment {dep.id}: {dep.status} ({dep.from_colour} -> {dep.to_colour})")
 
 
-def _run_release(
-    ctx: TrafficContext,
-    strat: Strategy,
-    *,
-    to: Colour | None,
-    release: str | None,
-    break_lock: bool,
-    json_mode: bool,
-    command: str,
+def _finish(
+    ctx: ReleaseContext, json_mode: bool, what: str, run: Callable[[], Deployment | None]
 ) -> None:
-    from generator.deploy import ReleaseSpec
-    from generator.migrations import pending_release_migrations
-    from generator.strategy import build_schedule
-
-    migrations = pending_release_migrations(ctx.env, ctx.env_dir, ctx.store)
-    spec = ReleaseSpec(
-        schedule=build_schedule(strat),
-        strategy=strat.type,
-        to=to,
-        release=release,
-        migrations=migrations,
-    )
     try:
-        dep = ctx.engine(command, strat).shift(spec, break_lock=break_lock)
+        dep = run()
     finally:
         ctx.events.close()
-    _report(dep, json_mode, command)
+    _report(dep, json_mode, what)
 
 
 def shift(
@@ -120,24 +100,19 @@ def shift(
     profile: ProfileOpt = None,
 ) -> None:
     """Move traffic to the idle colour step by step; roll back when an alarm fires."""
-    ctx = traffic_context(
-        env,
-        outputs=outputs,
-        stack_dir=stack_dir,
-        store=store,
-        profile=profile,
-        json_mode=json_mode,
-        webhooks=webhook,
+    from generator.rollout import release
+
+    ctx = release_context(
+        env, "shift", store=store, profile=profile, json_mode=json_mode, webhooks=webhook
     )
     strat = _strategy(ctx, strategy, steps, bake, poll)
-    _run_release(
+    target = parse_colour(to, "--to")
+    found = stack_outputs(ctx.env, outputs, stack_dir)
+    _finish(
         ctx,
-        strat,
-        to=parse_colour(to, "--to"),
-        release=None,
-        break_lock=break_lock,
-        json_mode=json_mode,
-        command="shift",
+        json_mode,
+        "shift",
+        lambda: release.shift(ctx, found, strat, to=target, break_lock=break_lock),
     )
 
 
@@ -158,32 +133,25 @@ def deploy(
     profile: ProfileOpt = None,
 ) -> None:
     """Render VERSION on the idle colour, plan, guard, apply, then shift to it."""
-    import sys
+    from generator.rollout import release
 
-    from generator.cli._runtime import load_env
-    from generator.release import apply_release
-
-    model = load_env(env)
-    directory = default_stack_dir(model, stack_dir)
-    echo = None if json_mode else (lambda line: print(line, file=sys.stderr))
-    outputs_file = apply_release(model, version, directory, profile=profile, echo=echo)
-    ctx = traffic_context(
-        env,
-        outputs=outputs_file,
-        store=store,
-        profile=profile,
-        json_mode=json_mode,
-        webhooks=webhook,
+    ctx = release_context(
+        env, "deploy", store=store, profile=profile, json_mode=json_mode, webhooks=webhook
     )
     strat = _strategy(ctx, strategy, steps, bake, poll)
-    _run_release(
+    directory = default_stack_dir(ctx.env, stack_dir)
+    _finish(
         ctx,
-        strat,
-        to=None,
-        release=version,
-        break_lock=break_lock,
-        json_mode=json_mode,
-        command="deploy",
+        json_mode,
+        "deploy",
+        lambda: release.deploy(
+            ctx,
+            version,
+            directory,
+            strat,
+            break_lock=break_lock,
+            echo=echo_to_stderr(json_mode),
+        ),
     )
 
 
@@ -197,40 +165,23 @@ def status(
     profile: ProfileOpt = None,
 ) -> None:
     """Live colour, weights, each watched alarm and its state, the deployment in progress."""
-    from generator.status import gather_status, render_status
+    from generator.rollout.status import gather_status, render_status
 
-    ctx = traffic_context(
-        env, outputs=outputs, stack_dir=stack_dir, store=store, profile=profile, json_mode=json_mode
-    )
+    ctx = release_context(env, "status", store=store, profile=profile, json_mode=json_mode)
     report = gather_status(
-        ctx.clients.elbv2, ctx.clients.cloudwatch, ctx.outputs, ctx.store, history=history
+        ctx.clients.elbv2,
+        ctx.clients.cloudwatch,
+        stack_outputs(ctx.env, outputs, stack_dir),
+        ctx.store,
+        history=history,
     )
     if json_mode:
-        print_json(report)
+        print_json(report.to_dict())
     else:
         typer.echo(render_status(report))
 
 
-def _control(
-    what: str,
-    env: str,
-    outputs: Path | None,
-    stack_dir: Path | None,
-    store: str | None,
-    json_mode: bool,
-    profile: str | None,
-) -> None:
-    ctx = traffic_context(
-        env, outputs=outputs, stack_dir=stack_dir, store=store, profile=profile, json_mode=json_mode
-    )
-    try:
-        dep = ctx.engine(what).request(what)  # type: ignore[arg-type]
-    finally:
-        ctx.events.close()
-    _report(dep, json_mode, what)
-
-
-def _control_command(what: str, doc: str) -> Callable[..., None]:
+def _control_command(what: Literal["promote", "abort"], doc: str) -> Callable[..., None]:
     """`zdd promote` and `zdd abort` take the same options and differ only in the request."""
 
     def command(
@@ -241,7 +192,11 @@ def _control_command(what: str, doc: str) -> Callable[..., None]:
         json_mode: JsonOpt = False,
         profile: ProfileOpt = None,
     ) -> None:
-        _control(what, env, outputs, stack_dir, store, json_mode, profile)
+        from generator.rollout import release
+
+        ctx = release_context(env, what, store=store, profile=profile, json_mode=json_mode)
+        found = stack_outputs(ctx.env, outputs, stack_dir)
+        _finish(ctx, json_mode, what, lambda: release.control(ctx, found, what))
 
     command.__name__ = what
     command.__doc__ = doc
@@ -264,14 +219,11 @@ def resume(
     profile: ProfileOpt = None,
 ) -> None:
     """Finish an interrupted deployment from its journal, or complete its rollback."""
-    ctx = traffic_context(
-        env, outputs=outputs, stack_dir=stack_dir, store=store, profile=profile, json_mode=json_mode
-    )
-    try:
-        dep = ctx.engine("resume").resume(break_lock=break_lock)
-    finally:
-        ctx.events.close()
-    _report(dep, json_mode, "resume")
+    from generator.rollout import release
+
+    ctx = release_context(env, "resume", store=store, profile=profile, json_mode=json_mode)
+    found = stack_outputs(ctx.env, outputs, stack_dir)
+    _finish(ctx, json_mode, "resume", lambda: release.resume(ctx, found, break_lock=break_lock))
 
 
 def register(app: typer.Typer) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from generator.demo import run_demo
-from generator.store import LocalStore
+from generator.journal.local import LocalStore
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.integration

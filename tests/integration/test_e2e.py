@@ -17,15 +17,15 @@ import boto3
 import pytest
 
 from generator.config import load_environment
-from generator.emulator import (
+from generator.infra.outputs import StackOutputs
+from generator.journal.model import JournalDoc
+from generator.rollout.routing import AlbListenerRouter
+from generator.testing.emulator import (
     EMULATOR_CREDENTIALS,
     create_twin_environments,
     free_port,
     moto_server_process,
 )
-from generator.journal import JournalDoc
-from generator.outputs import StackOutputs
-from generator.traffic import TrafficShifter
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.integration
@@ -72,7 +72,7 @@ class World:
         return self.session.client(name, endpoint_url=self.url)
 
     def weights(self) -> dict[str, int]:
-        return TrafficShifter(self.client("elbv2"), self.outputs).read().weights  # type: ignore[arg-type]
+        return AlbListenerRouter(self.client("elbv2"), self.outputs).read().weights  # type: ignore[arg-type]
 
     def zdd(
         self, *args: str, extra_env: dict[str, str] | None = None, env_file: str = ENV_FILE
@@ -181,7 +181,7 @@ def test_listener_changed_mid_run_exits_4(world: World) -> None:
     for line in proc.stdout:
         if json.loads(line).get("event", {}).get("kind") == "bake.start":
             break
-    shifter = TrafficShifter(world.client("elbv2"), world.outputs)
+    shifter = AlbListenerRouter(world.client("elbv2"), world.outputs)
     shifter.set_weights(shifter.read(), {"blue": 100, "green": 0})  # a human in the console
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 4, err

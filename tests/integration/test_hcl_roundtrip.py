@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.hcl import hcl_string
-from generator.terraform import Terraform
+from generator.infra.hcl import hcl_string
+from generator.infra.terraform import Terraform
 
 DANGEROUS = [
     "${",

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from generator.errors import InputError, TerraformError
-from generator.terraform import Terraform, check_version
+from generator.infra.terraform import Terraform, check_version
 
 pytestmark = pytest.mark.integration
 

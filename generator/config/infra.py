@@ -1,0 +1,227 @@
+"""Schema sections that shape the infrastructure: network, load balancer, tasks, alarms."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from generator.config.base import ACM_ARN, S3_BUCKET, Model, Port, check_aws_name
+
+
+class Network(Model):
+    """Where the twins run and who may reach the load balancer."""
+
+    vpc_id: str = Field(description="VPC the twin environments run in (vpc-...)")
+    subnet_ids: list[str] = Field(
+        min_length=2, description="Subnets in at least two availability zones"
+    )
+    allowed_cidrs: list[str] = Field(
+        default_factory=lambda: ["0.0.0.0/0"],
+        description="CIDR blocks allowed to reach the load balancer",
+    )
+
+    @field_validator("vpc_id")
+    @classmethod
+    def _vpc(cls, v: str) -> str:
+        if not re.match(r"^vpc-[0-9a-f]{8,17}$", v):
+            raise ValueError("must look like vpc- followed by 8 to 17 hex digits")
+        return v
+
+    @field_validator("subnet_ids")
+    @classmethod
+    def _subnets(cls, v: list[str]) -> list[str]:
+        for s in v:
+            if not re.match(r"^subnet-[0-9a-f]{8,17}$", s):
+                raise ValueError(f"{s!r} must look like subnet- followed by 8 to 17 hex digits")
+        if len(set(v)) != len(v):
+            raise ValueError("must not repeat a subnet")
+        return v
+
+    @field_validator("allowed_cidrs")
+    @classmethod
+    def _cidrs(cls, v: list[str]) -> list[str]:
+        for c in v:
+            try:
+                ipaddress.ip_network(c, strict=True)
+            except ValueError:
+                raise ValueError(f"{c!r} must be a CIDR block such as 10.0.0.0/16") from None
+        return v
+
+
+class Stickiness(Model):
+    """Target group stickiness of the weighted forward action."""
+
+    enabled: bool = Field(False, description="Keep a client on one colour during a shift")
+    duration_seconds: int = Field(
+        3600, ge=1, le=604800, description="Stickiness duration, 1-604800 s"
+    )
+
+
+class AccessLogs(Model):
+    """ALB access logs in S3."""
+
+    enabled: bool = Field(False, description="Write ALB access logs to S3")
+    bucket: str | None = Field(None, description="S3 bucket for access logs")
+    prefix: str = Field("", description="Key prefix inside the bucket")
+
+    @model_validator(mode="after")
+    def _bucket(self) -> AccessLogs:
+        if self.enabled and not self.bucket:
+            raise ValueError("bucket is required when access logs are enabled")
+        if self.bucket and not S3_BUCKET.match(self.bucket):
+            raise ValueError("bucket must be a valid S3 bucket name")
+        return self
+
+
+class LoadBalancer(Model):
+    """The Application Load Balancer and its listeners."""
+
+    name: str | None = Field(
+        None, description="ALB name (default: SERVICE-ENV); at most 32 characters"
+    )
+    internal: bool = Field(False, description="Internal rather than internet-facing")
+    protocol: Literal["HTTP", "HTTPS"] = Field("HTTP", description="Production listener")
+    port: Port = Field(80, description="Production listener port")
+    certificate_arn: str | None = Field(None, description="ACM certificate ARN (HTTPS)")
+    ssl_policy: str = Field(
+        "ELBSecurityPolicy-TLS13-1-2-2021-06", description="TLS policy of HTTPS listeners"
+    )
+    redirect_http_port: Port | None = Field(
+        None, description="With HTTPS: also listen on this port and redirect to HTTPS"
+    )
+    test_listener_port: Port = Field(
+        8080, description="Port of the test listener that always reaches the idle colour"
+    )
+    deletion_protection: bool = Field(True, description="ALB deletion protection")
+    idle_timeout: int = Field(60, ge=1, le=4000, description="Connection idle timeout, s")
+    access_logs: AccessLogs = Field(default_factory=AccessLogs)
+    stickiness: Stickiness = Field(default_factory=Stickiness)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str | None) -> str | None:
+        return None if v is None else check_aws_name(v)
+
+    @field_validator("certificate_arn")
+    @classmethod
+    def _cert(cls, v: str | None) -> str | None:
+        if v is not None and not ACM_ARN.match(v):
+            raise ValueError(
+                "must be an ACM certificate ARN: arn:aws:acm:REGION:ACCOUNT:certificate/UUID"
+            )
+        return v
+
+    @model_validator(mode="after")
+    def _https(self) -> LoadBalancer:
+        if self.protocol == "HTTPS" and not self.certificate_arn:
+            raise ValueError("certificate_arn is required when protocol is HTTPS")
+        if self.protocol == "HTTP" and self.certificate_arn:
+            raise ValueError("certificate_arn needs protocol HTTPS")
+        if self.redirect_http_port is not None and self.protocol != "HTTPS":
+            raise ValueError("redirect_http_port needs protocol HTTPS")
+        ports = [self.port, self.test_listener_port]
+        if self.redirect_http_port is not None:
+            ports.append(self.redirect_http_port)
+        if len(set(ports)) != len(ports):
+            raise ValueError(f"listener ports must differ (got {ports})")
+        return self
+
+
+class HealthCheck(Model):
+    """Target group health check, the same for both colours."""
+
+    path: str = Field("/", description="HTTP path the target group checks")
+    interval_seconds: int = Field(15, ge=5, le=300, description="5-300 s")
+    timeout_seconds: int = Field(5, ge=2, le=120, description="2-120 s, less than interval")
+    healthy_threshold: int = Field(3, ge=2, le=10, description="2-10 checks")
+    unhealthy_threshold: int = Field(3, ge=2, le=10, description="2-10 checks")
+    matcher: str = Field("200", description="HTTP codes counted healthy, e.g. 200-299")
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, v: str) -> str:
+        if not v.startswith("/") or len(v) > 1024:
+            raise ValueError("must start with / and be at most 1024 characters")
+        return v
+
+    @field_validator("matcher")
+    @classmethod
+    def _matcher(cls, v: str) -> str:
+        if not re.match(r"^[1-5]\d\d(?:-[1-5]\d\d)?(?:,[1-5]\d\d(?:-[1-5]\d\d)?)*$", v):
+            raise ValueError("must be HTTP codes such as 200, 200-299 or 200,302")
+        return v
+
+    @model_validator(mode="after")
+    def _timeout(self) -> HealthCheck:
+        if self.timeout_seconds >= self.interval_seconds:
+            raise ValueError("timeout_seconds must be less than interval_seconds")
+        return self
+
+
+class Container(Model):
+    """The ECS Fargate container both colours run."""
+
+    image: str = Field(description="Image repository without tag, e.g. nginx or ECR URL")
+    port: Port = Field(80, description="Container port the target group forwards to")
+    cpu: Literal[256, 512, 1024, 2048, 4096] = Field(256, description="Fargate CPU units")
+    memory: int = Field(512, ge=512, le=30720, description="Fargate memory, MiB")
+    environment: dict[str, str] = Field(
+        default_factory=dict, description="Environment variables of the container"
+    )
+
+    @field_validator("image")
+    @classmethod
+    def _image(cls, v: str) -> str:
+        if not v or ":" in v.rsplit("/", 1)[-1] or any(c.isspace() for c in v):
+            raise ValueError("must be an image repository without a tag or spaces")
+        return v
+
+
+class Capacity(Model):
+    """Tasks per colour and their autoscaling."""
+
+    desired: int = Field(2, ge=0, le=1000, description="Tasks per colour at creation")
+    min: int = Field(1, ge=0, le=1000, description="Autoscaling minimum per colour")
+    max: int = Field(4, ge=1, le=1000, description="Autoscaling maximum per colour")
+    cpu_target_percent: int = Field(60, ge=10, le=90, description="Target CPU utilisation")
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Capacity:
+        if not self.min <= self.desired <= self.max:
+            raise ValueError(
+                f"must satisfy min <= desired <= max (got {self.min}, {self.desired}, {self.max})"
+            )
+        return self
+
+
+class Alarms(Model):
+    """Rollback alarms per colour: 5xx rate, p99 latency, unhealthy hosts."""
+
+    period_seconds: int = Field(60, description="10, 20, 30 or a multiple of 60")
+    evaluation_periods: int = Field(2, ge=1, le=100, description="Periods evaluated")
+    datapoints_to_alarm: int | None = Field(None, ge=1, description="M of N; default N")
+    error_rate_percent: float = Field(
+        5.0, gt=0, le=100, description="Target 5xx share of requests that alarms"
+    )
+    p99_latency_seconds: float = Field(1.0, gt=0, le=60, description="p99 response time")
+    unhealthy_hosts: int = Field(1, ge=1, le=1000, description="Unhealthy targets that alarm")
+
+    @field_validator("period_seconds")
+    @classmethod
+    def _period(cls, v: int) -> int:
+        if v not in (10, 20, 30) and (v < 60 or v % 60):
+            raise ValueError(f"must be 10, 20, 30 or a multiple of 60 (got {v})")
+        return v
+
+    @model_validator(mode="after")
+    def _m_of_n(self) -> Alarms:
+        if self.datapoints_to_alarm is not None and self.datapoints_to_alarm > (
+            self.evaluation_periods
+        ):
+            raise ValueError("datapoints_to_alarm must not exceed evaluation_periods")
+        if self.period_seconds * self.evaluation_periods > 86400:
+            raise ValueError("period_seconds * evaluation_periods must be at most 86400")
+        return self

@@ -1,0 +1,160 @@
+"""The schema of ``environments/<name>.yaml``: the environment and its sections.
+
+Every AWS limit is checked here, before anything is rendered or called, because
+moto will not check them (it accepts 33-character names and 45 s alarm periods).
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import Field, field_validator, model_validator
+
+from generator.colours import COLOURS, Colour
+from generator.config.base import REGION, SLUG, Model, check_aws_name, is_image_tag
+from generator.config.infra import (
+    AccessLogs,
+    Alarms,
+    Capacity,
+    Container,
+    HealthCheck,
+    LoadBalancer,
+    Network,
+    Stickiness,
+)
+from generator.config.rollout import (
+    Database,
+    Hook,
+    Hooks,
+    StateBackend,
+    StepSpec,
+    Store,
+    Strategy,
+    StrategyType,
+)
+
+__all__ = [
+    "AccessLogs",
+    "Alarms",
+    "Capacity",
+    "Container",
+    "Database",
+    "Environment",
+    "HealthCheck",
+    "Hook",
+    "Hooks",
+    "LoadBalancer",
+    "Network",
+    "StateBackend",
+    "StepSpec",
+    "Stickiness",
+    "Store",
+    "Strategy",
+    "StrategyType",
+    "is_image_tag",
+]
+
+
+class Environment(Model):
+    """One environment file: a service's twin environments behind one ALB."""
+
+    name: str = Field(description="Environment name, e.g. staging")
+    service: str = Field(description="Service name; with name, it prefixes every resource")
+    region: str = Field(description="AWS region, e.g. eu-west-1")
+    live_colour: Colour = Field("blue", description="Colour that takes traffic at creation")
+    versions: dict[Colour, str] = Field(description="Image tag per colour: {blue: v1, green: v1}")
+    network: Network
+    container: Container
+    capacity: Capacity = Field(default_factory=Capacity)
+    health_check: HealthCheck = Field(default_factory=HealthCheck)
+    load_balancer: LoadBalancer = Field(default_factory=LoadBalancer)
+    alarms: Alarms = Field(default_factory=Alarms)
+    strategy: Strategy = Field(default_factory=Strategy)
+    state: StateBackend | None = Field(None, description="S3 backend; omit for local state")
+    store: Store = Field(default_factory=Store)
+    hooks: Hooks = Field(default_factory=Hooks)
+    database: Database | None = Field(None, description="Migrations checked by the gates")
+    webhooks: list[str] = Field(
+        default_factory=list, description="URLs that receive events as Slack-compatible JSON"
+    )
+    tags: dict[str, str] = Field(default_factory=dict, description="Tags on every resource")
+
+    @field_validator("webhooks")
+    @classmethod
+    def _webhooks(cls, v: list[str]) -> list[str]:
+        for url in v:
+            if not re.match(r"^https?://[^\s/]+", url):
+                raise ValueError(f"{url!r} must be an http(s) URL")
+        return v
+
+    @field_validator("name", "service")
+    @classmethod
+    def _slug(cls, v: str) -> str:
+        if len(v) > 20 or not SLUG.match(v):
+            raise ValueError(
+                "must be 2-20 lowercase letters, digits and hyphens, starting with a letter"
+            )
+        return v
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, v: str) -> str:
+        if not REGION.match(v):
+            raise ValueError("must be an AWS region such as eu-west-1")
+        return v
+
+    @field_validator("versions")
+    @classmethod
+    def _versions(cls, v: dict[str, str]) -> dict[str, str]:
+        missing = [c for c in COLOURS if c not in v]
+        if missing:
+            raise ValueError(f"needs a tag for both colours (missing {', '.join(missing)})")
+        for colour, tag in v.items():
+            if not is_image_tag(tag):
+                raise ValueError(f"{colour}: {tag!r} is not a valid image tag")
+        return v
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, v: dict[str, str]) -> dict[str, str]:
+        if len(v) > 45:
+            raise ValueError("at most 45 tags (zdd adds its own, AWS allows 50)")
+        for k, val in v.items():
+            if not 1 <= len(k) <= 128 or len(val) > 256:
+                raise ValueError(f"tag {k!r}: keys 1-128 and values up to 256 characters")
+            if k.lower().startswith("aws:"):
+                raise ValueError(f"tag {k!r}: keys must not start with aws:")
+        return v
+
+    @model_validator(mode="after")
+    def _derived_names(self) -> Environment:
+        field = "load_balancer.name" if self.load_balancer.name else "service"
+        try:
+            check_aws_name(self.lb_name, "load balancer name")
+            for colour in COLOURS:
+                check_aws_name(self.target_group_name(colour), f"target group name of {colour}")
+        except ValueError as exc:
+            raise ValueError(f"{field}: {exc}") from None
+        return self
+
+    @property
+    def prefix(self) -> str:
+        return f"{self.service}-{self.name}"
+
+    @property
+    def lb_name(self) -> str:
+        return self.load_balancer.name or self.prefix
+
+    def target_group_name(self, colour: Colour) -> str:
+        return f"{self.lb_name}-{colour}"
+
+    def alarm_names(self, colour: Colour) -> list[str]:
+        """Names of the rollback alarms guarding ``colour`` (the module names them so)."""
+        base = f"{self.prefix}-{colour}"
+        return [f"{base}-5xx-rate", f"{base}-p99-latency", f"{base}-unhealthy-hosts"]
+
+    @property
+    def state_key(self) -> str:
+        if self.state and self.state.key:
+            return self.state.key
+        return f"zdd/{self.service}/{self.name}.tfstate"

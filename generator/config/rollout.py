@@ -1,0 +1,142 @@
+"""Schema sections that shape a release: strategy, hooks, database gates, journal store."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from generator.config.base import S3_BUCKET, Model
+
+
+class StepSpec(Model):
+    percent: int = Field(ge=1, le=100, description="Share of traffic on the new colour")
+    bake_seconds: float | None = Field(None, ge=0, description="Bake after this step")
+    gate: bool = Field(False, description="Wait for `zdd promote` after the bake")
+
+
+StrategyType = Literal["all_at_once", "canary", "linear", "steps"]
+
+
+class Strategy(Model):
+    """How traffic moves: schedule, bakes, polling, gates."""
+
+    type: StrategyType = Field("canary", description="all_at_once, canary, linear or steps")
+    canary_percent: int = Field(10, ge=1, le=99, description="canary: first step")
+    linear_percent: int = Field(25, ge=1, le=99, description="linear: size of each step")
+    steps: list[int | StepSpec] | None = Field(
+        None, description="steps: percentages (or {percent, bake_seconds, gate}) ending at 100"
+    )
+    bake_seconds: float = Field(300, ge=0, le=86400, description="Bake after each step")
+    poll_seconds: float = Field(10, gt=0, le=3600, description="Alarm poll interval")
+    gates: list[int] = Field(
+        default_factory=list, description="Percentages after which to wait for promote"
+    )
+    min_healthy_targets: int = Field(
+        1, ge=0, description="Healthy targets the new colour needs before any shift"
+    )
+    alarm_grace_seconds: float = Field(
+        60,
+        ge=0,
+        description="How long alarm state may be unreadable or INSUFFICIENT_DATA "
+        "before zdd fails closed",
+    )
+
+    @field_validator("steps")
+    @classmethod
+    def _steps(cls, v: list[int | StepSpec] | None) -> list[int | StepSpec] | None:
+        if v is None:
+            return v
+        pcts = [s if isinstance(s, int) else s.percent for s in v]
+        if (
+            not pcts
+            or any(p < 1 or p > 100 for p in pcts)
+            or any(b <= a for a, b in itertools.pairwise(pcts))
+            or pcts[-1] != 100
+        ):
+            raise ValueError(f"must increase and end at 100 (got {json.dumps(pcts)})")
+        return v
+
+    @model_validator(mode="after")
+    def _type_needs_steps(self) -> Strategy:
+        if self.type == "steps" and self.steps is None:
+            raise ValueError("steps is required when type is steps")
+        return self
+
+
+class Hook(Model):
+    command: list[str] = Field(min_length=1, description="argv of the hook command")
+    timeout_seconds: float = Field(300, gt=0, le=3600, description="Killed after this")
+
+
+class Hooks(Model):
+    """Commands run around traffic changes."""
+
+    pre_traffic: list[Hook] = Field(
+        default_factory=list, description="Run before any weight moves; failure stops"
+    )
+    post_promote: list[Hook] = Field(
+        default_factory=list, description="Run after the new colour takes all traffic"
+    )
+    on_rollback: list[Hook] = Field(
+        default_factory=list, description="Run after a rollback; never delays it"
+    )
+
+
+class Database(Model):
+    """Migrations checked by the expand/contract gates."""
+
+    migrations: str = Field(description="Directory of *.sql migrations, relative to the file")
+    dialect: Literal["postgres", "mysql", "sqlite"] = Field(description="SQL dialect")
+    rollback_window_seconds: float = Field(
+        3600, ge=0, description="How long the old colour may take traffic back"
+    )
+
+
+class StateBackend(Model):
+    """S3 backend of the Terraform state, with DynamoDB locking."""
+
+    bucket: str = Field(description="S3 bucket holding Terraform state")
+    lock_table: str = Field(description="DynamoDB table for Terraform state locking")
+    key: str | None = Field(None, description="State key (default zdd/SERVICE/ENV.tfstate)")
+    region: str | None = Field(None, description="Region of the bucket (default: region)")
+
+    @field_validator("bucket")
+    @classmethod
+    def _bucket(cls, v: str) -> str:
+        if not S3_BUCKET.match(v) or ".." in v:
+            raise ValueError("must be a valid S3 bucket name (3-63 lowercase, digits, . -)")
+        return v
+
+    @field_validator("lock_table")
+    @classmethod
+    def _table(cls, v: str) -> str:
+        if not re.match(r"^[A-Za-z0-9_.-]{3,255}$", v):
+            raise ValueError("must be a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)")
+        return v
+
+
+class Store(Model):
+    """Where zdd keeps its journal and listener locks."""
+
+    url: str = Field(
+        ".zdd", description="Journal store: a directory, or dynamodb://TABLE for shared runners"
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        if v.startswith("dynamodb://"):
+            table = v.removeprefix("dynamodb://")
+            if not re.match(r"^[A-Za-z0-9_.-]{3,255}$", table):
+                raise ValueError("dynamodb://TABLE needs a valid DynamoDB table name")
+        elif not v:
+            raise ValueError("must be a directory or dynamodb://TABLE")
+        return v
+
+    @property
+    def dynamodb_table(self) -> str | None:
+        return self.url.removeprefix("dynamodb://") if self.url.startswith("dynamodb://") else None

@@ -1,0 +1,99 @@
+"""The plan guard: refuse plans that would touch the colour serving users.
+
+Rules, for each resource change of a plan:
+
+* ``no-op`` and ``read`` are harmless; a pure ``create`` is always allowed;
+* anything on the idle colour is allowed;
+* update, replace, delete (or forget) of a live-colour resource is refused;
+* delete or replace (or forget) of a shared resource is refused: the load
+  balancer, its listeners, the cluster, the state backend... Updates in place
+  of shared resources are allowed.
+
+A resource's colour comes from its module (``module.blue``, ``module.alarms_green``)
+or, for plans of stacks laid out differently, from a ``zdd:colour`` tag.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from generator.colours import COLOURS, Colour
+from generator.infra.plan import PlanSummary, ResourceChange
+
+
+@dataclass(frozen=True)
+class Violation:
+    address: str
+    actions: tuple[str, ...]
+    reason: str
+
+    def describe(self) -> str:
+        return f"{self.address} [{', '.join(self.actions)}]: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    live: Colour
+    accepted: bool
+    violations: tuple[Violation, ...] = ()
+    allowed: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "live": self.live,
+            "accepted": self.accepted,
+            "violations": [
+                {"address": v.address, "actions": list(v.actions), "reason": v.reason}
+                for v in self.violations
+            ],
+            "allowed_changes": list(self.allowed),
+        }
+
+
+def colour_of(change: ResourceChange) -> Colour | None:
+    """The colour a resource belongs to, or None when it is shared."""
+    if change.module_address:
+        first = change.module_address.split(".")[1].split("[")[0]
+        for colour in COLOURS:
+            if first == colour or first.endswith(f"_{colour}"):
+                return colour
+    if change.colour_tag in COLOURS:
+        return change.colour_tag
+    return None
+
+
+def judge(plan: PlanSummary, live: Colour) -> Verdict:
+    """Apply the rules to every change of ``plan`` with ``live`` serving users."""
+    violations: list[Violation] = []
+    allowed: list[str] = []
+    for change in plan.changes:
+        if change.is_harmless:
+            continue
+        colour = colour_of(change)
+        destructive = change.is_replace or "delete" in change.actions or "forget" in change.actions
+        if change.is_create_only or colour not in (live, None):
+            allowed.append(f"{change.address} [{change.label}]")
+        elif colour == live:
+            violations.append(
+                Violation(change.address, change.actions, f"belongs to the live colour {live}")
+            )
+        elif destructive:
+            violations.append(
+                Violation(
+                    change.address,
+                    change.actions,
+                    "shared by both colours; deleting or replacing it interrupts traffic",
+                )
+            )
+        else:
+            allowed.append(f"{change.address} [{change.label}]")
+    return Verdict(live, not violations, tuple(violations), tuple(allowed))
+
+
+def refusal_message(verdict: Verdict) -> str:
+    lines = [
+        f"plan refused: it would change what serves users (live colour: {verdict.live})",
+        *(f"  - {v.describe()}" for v in verdict.violations),
+        "Rerun with --allow-live-changes only if you accept downtime.",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,87 @@
+"""The stack outputs contract (see the README's "Stack outputs"), as a typed object."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from generator.colours import COLOURS, Colour
+from generator.errors import InputError
+
+
+class StackOutputs(BaseModel):
+    """What ``terraform output -json`` of a rendered stack returns."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    listener_arn: str
+    test_listener_arn: str
+    target_group_arns: dict[Colour, str]
+    alarm_names: dict[Colour, list[str]]
+    load_balancer_dns_name: str
+
+    @field_validator("target_group_arns", "alarm_names")
+    @classmethod
+    def _both(cls, v: dict[str, Any]) -> dict[str, Any]:
+        missing = [c for c in COLOURS if c not in v]
+        if missing:
+            raise ValueError(f"needs both colours (missing {', '.join(missing)})")
+        return v
+
+    @field_validator("alarm_names")
+    @classmethod
+    def _limit(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        for colour, names in v.items():
+            if len(names) > 100:  # DescribeAlarms takes at most 100 AlarmNames
+                raise ValueError(f"{colour}: at most 100 alarms per colour")
+        return v
+
+    def colour_of_target_group(self, arn: str) -> Colour | None:
+        for colour, tg in self.target_group_arns.items():
+            if tg == arn:
+                return colour
+        return None
+
+    def to_terraform_json(self) -> str:
+        """The same format as ``terraform output -json``, for ``--outputs FILE``."""
+        data = self.model_dump()
+        types = {
+            "listener_arn": "string",
+            "test_listener_arn": "string",
+            "load_balancer_dns_name": "string",
+            "target_group_arns": ["map", "string"],
+            "alarm_names": ["map", ["list", "string"]],
+        }
+        wrapped = {k: {"sensitive": False, "type": types[k], "value": v} for k, v in data.items()}
+        return json.dumps(wrapped, indent=2, sort_keys=True) + "\n"
+
+
+def parse_outputs(text: str, source: str) -> StackOutputs:
+    """Parse ``terraform output -json`` (each output wrapped as ``{"value": ...}``)."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise InputError(f"{source}: not JSON (expected `terraform output -json`)") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{source}: expected an object of outputs")
+    values = {
+        k: (v["value"] if isinstance(v, dict) and "value" in v else v) for k, v in data.items()
+    }
+    try:
+        return StackOutputs.model_validate(values)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"])
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        raise InputError(f"{source}: {loc}: {msg}") from None
+
+
+def load_outputs(path: Path) -> StackOutputs:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        raise InputError(f"{path}: --outputs file cannot be read") from None
+    return parse_outputs(text, str(path))

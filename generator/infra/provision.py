@@ -1,0 +1,186 @@
+"""Provisioning use cases: plan a stack under the guard, apply a guarded plan, put a
+version on the idle colour.
+
+Which colour is live is read from AWS by a ``LiveReader`` the caller hands in, so
+this layer never depends on the traffic engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.colours import Colour, other_colour
+from generator.config import Environment, is_image_tag
+from generator.errors import InputError, PlanRefused, TerraformError
+from generator.infra.guard import Verdict, judge, refusal_message
+from generator.infra.outputs import StackOutputs, load_outputs
+from generator.infra.plan import PlanSummary, load_plan
+from generator.infra.render import generate
+from generator.infra.terraform import Echo, Terraform
+
+OUTPUTS_FILE = "zdd-outputs.json"
+PLAN_FILE = "zdd-release.tfplan"
+
+LiveReader = Callable[[StackOutputs], "Colour | None"]
+"""Reads the listener of a stack and returns the colour with all the weight (None: split)."""
+
+
+@dataclass(frozen=True)
+class GuardedPlan:
+    plan_file: Path
+    summary: PlanSummary
+    verdict: Verdict
+
+    def enforce(self, *, allow_live_changes: bool = False) -> None:
+        """Raise PlanRefused unless the guard accepted the plan (or the user accepts downtime)."""
+        if not self.verdict.accepted and not allow_live_changes:
+            raise PlanRefused(refusal_message(self.verdict))
+
+
+def applied_outputs(stack_dir: Path, outputs_file: Path | None = None) -> StackOutputs | None:
+    """Outputs from ``outputs_file``, else from the stack's state; None if never applied."""
+    if outputs_file is not None:
+        return load_outputs(outputs_file)
+    if not stack_dir.is_dir():
+        return None
+    try:
+        return Terraform(stack_dir).output()
+    except (TerraformError, InputError):
+        return None
+
+
+def live_colour(
+    env: Environment,
+    stack_dir: Path,
+    read_live: LiveReader,
+    *,
+    live: Colour | None = None,
+    outputs_file: Path | None = None,
+    first_apply: bool = False,
+) -> Colour:
+    """``live`` if given, else the colour with all the weight on the listener.
+
+    With ``first_apply`` a stack with no outputs yet (nothing applied) has no live
+    colour in AWS: the environment's ``live_colour`` is the one to protect.
+    """
+    if live is not None:
+        return live
+    outputs = applied_outputs(stack_dir, outputs_file)
+    if outputs is None:
+        if first_apply:
+            return env.live_colour
+        raise InputError(
+            "cannot tell the live colour: no stack outputs yet; pass --live or --outputs"
+        )
+    found = read_live(outputs)
+    if found is None:
+        raise InputError("the listener is split between colours: finish or abort that first")
+    return found
+
+
+def plan_stack(
+    env: Environment,
+    stack_dir: Path,
+    plan_file: Path,
+    read_live: LiveReader,
+    *,
+    live: Colour | None = None,
+    outputs_file: Path | None = None,
+    echo: Echo | None = None,
+) -> GuardedPlan:
+    """Render, init, plan, show; then the guard's verdict (not yet enforced)."""
+    generate(env, stack_dir)
+    tf = Terraform(stack_dir, echo=echo, lock_timeout="60s")
+    tf.init(backend=True)
+    plan_path = plan_file if plan_file.is_absolute() else Path.cwd() / plan_file
+    tf.plan(plan_path)
+    summary = tf.show_plan(plan_path)
+    colour = live_colour(
+        env, stack_dir, read_live, live=live, outputs_file=outputs_file, first_apply=True
+    )
+    return GuardedPlan(plan_path, summary, judge(summary, colour))
+
+
+def guard_saved_plan(
+    env: Environment,
+    stack_dir: Path,
+    plan_file: Path,
+    read_live: LiveReader,
+    *,
+    live: Colour | None = None,
+    outputs_file: Path | None = None,
+    echo: Echo | None = None,
+) -> GuardedPlan:
+    """The guard's verdict on a plan saved earlier (before applying exactly that plan)."""
+    tf = Terraform(stack_dir, echo=echo, lock_timeout="60s")
+    plan_path = plan_file if plan_file.is_absolute() else Path.cwd() / plan_file
+    summary = tf.show_plan(plan_path)
+    colour = live_colour(
+        env, stack_dir, read_live, live=live, outputs_file=outputs_file, first_apply=True
+    )
+    return GuardedPlan(plan_path, summary, judge(summary, colour))
+
+
+def judge_plan_file(
+    env: Environment,
+    stack_dir: Path,
+    plan_json: Path,
+    read_live: LiveReader,
+    *,
+    live: Colour | None = None,
+    outputs_file: Path | None = None,
+) -> GuardedPlan:
+    """The guard alone, on ``terraform show -json`` output produced anywhere."""
+    summary = load_plan(plan_json)
+    colour = live_colour(env, stack_dir, read_live, live=live, outputs_file=outputs_file)
+    return GuardedPlan(plan_json, summary, judge(summary, colour))
+
+
+def apply_guarded(plan: GuardedPlan, stack_dir: Path, *, echo: Echo | None = None) -> None:
+    """Apply exactly the saved plan the guard judged."""
+    Terraform(stack_dir, echo=echo, lock_timeout="60s").apply(plan.plan_file)
+
+
+def check_version_tag(version: str) -> str:
+    if not is_image_tag(version):
+        raise InputError(f"--version: {version!r} is not a valid image tag")
+    return version
+
+
+def put_version_on_idle(
+    env: Environment,
+    version: str,
+    stack_dir: Path,
+    read_live: LiveReader,
+    *,
+    echo: Echo | None = None,
+    terraform: type[Terraform] = Terraform,
+) -> Path:
+    """Render ``version`` on the idle colour, plan, guard, apply; return the outputs file."""
+    check_version_tag(version)
+    stack_dir.mkdir(parents=True, exist_ok=True)
+    tf = terraform(stack_dir, echo=echo, lock_timeout="60s")
+    try:
+        outputs: StackOutputs | None = tf.output()
+    except (TerraformError, InputError):
+        outputs = None  # nothing applied yet: the configured live colour is protected
+    live = env.live_colour
+    if outputs is not None:
+        found = read_live(outputs)
+        if found is None:
+            raise InputError("the listener is split between colours: finish or abort that first")
+        live = found
+    released = env.model_copy(update={"versions": {**env.versions, other_colour(live): version}})
+    generate(released, stack_dir)
+    tf.init(backend=True)
+    plan_path = stack_dir.resolve() / PLAN_FILE
+    changes = tf.plan(plan_path)
+    summary = tf.show_plan(plan_path)
+    GuardedPlan(plan_path, summary, judge(summary, live)).enforce()
+    if changes:
+        tf.apply(plan_path)
+    out = stack_dir / OUTPUTS_FILE
+    out.write_text(tf.output().to_terraform_json(), encoding="utf-8")
+    return out

@@ -1,0 +1,237 @@
+"""Every terraform call goes through here; no other module imports python-terraform.
+
+python-terraform 0.10.1 is used to build command lines only. Its ``cmd`` never
+raises by default, hides output until the process ends, and pops its own
+``synchronous`` option only after building the command line (so it would be
+passed to terraform). zdd therefore runs the process itself: one function that
+logs the command, streams each line as it comes, keeps the output, and raises
+``TerraformError`` with the exit code and the tail of stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import shutil
+import subprocess
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from python_terraform import IsFlagged, IsNotFlagged
+from python_terraform import Terraform as _PyTerraform
+
+from generator.errors import InputError, TerraformError
+
+if TYPE_CHECKING:
+    from generator.infra.outputs import StackOutputs
+    from generator.infra.plan import PlanSummary
+
+log = logging.getLogger("zdd.terraform")
+MIN_VERSION = (1, 0)
+
+
+@dataclass(frozen=True)
+class Run:
+    """The outcome of one terraform command."""
+
+    argv: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def find_terraform(explicit: str | None = None) -> str:
+    """The binary: ``explicit``, else ``ZDD_TERRAFORM``, else ``terraform`` on PATH."""
+    candidate = explicit or os.environ.get("ZDD_TERRAFORM") or shutil.which("terraform")
+    if not candidate or not (Path(candidate).is_file() and os.access(candidate, os.X_OK)):
+        where = candidate or "PATH"
+        raise InputError(
+            f"terraform not found ({where}): install Terraform 1.0 or later, "
+            "or set ZDD_TERRAFORM to its path"
+        )
+    check_version(candidate)
+    return candidate
+
+
+def _version_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "zdd" / "terraform-versions.json"
+
+
+def _binary_key(binary: str) -> str:
+    stat = os.stat(binary)
+    return f"{os.path.realpath(binary)}:{stat.st_size}:{stat.st_mtime_ns}"
+
+
+@lru_cache(maxsize=8)
+def check_version(binary: str) -> tuple[int, int, int]:
+    """Return the binary's version; refuse anything older than 1.0.
+
+    Asking terraform costs a process (about 0.1 s), so the answer is cached on
+    disk per binary path, size and modification time.
+    """
+    cache = _version_cache()
+    key = _binary_key(binary)
+    try:
+        known = json.loads(cache.read_text(encoding="utf-8"))
+        cached = known.get(key)
+    except (OSError, ValueError, AttributeError):
+        known, cached = {}, None
+    if isinstance(cached, list) and len(cached) == 3:
+        return (int(cached[0]), int(cached[1]), int(cached[2]))
+    parsed = _ask_version(binary)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        known = known if isinstance(known, dict) else {}
+        known[key] = list(parsed)
+        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(known), encoding="utf-8")
+        os.replace(tmp, cache)
+    except OSError:
+        pass  # a read-only home only costs the next run 0.1 s
+    return parsed
+
+
+def _ask_version(binary: str) -> tuple[int, int, int]:
+    try:
+        proc = subprocess.run(
+            [binary, "version", "-json"], capture_output=True, text=True, timeout=60, check=False
+        )
+        version = str(json.loads(proc.stdout)["terraform_version"])
+    except (OSError, ValueError, KeyError, subprocess.TimeoutExpired):
+        raise InputError(f"{binary}: does not answer `terraform version -json`") from None
+    match = re.match(r"(\d+)\.(\d+)\.(\d+)", version)
+    if not match:
+        raise InputError(f"{binary}: unreadable version {version!r}")
+    parsed = (int(match[1]), int(match[2]), int(match[3]))
+    if parsed[:2] < MIN_VERSION:
+        raise InputError(f"{binary}: Terraform {version} is too old; zdd needs 1.0 or later")
+    return parsed
+
+
+Echo = Callable[[str], None]
+
+
+class Terraform:
+    """Typed operations on one working directory."""
+
+    def __init__(
+        self,
+        working_dir: Path,
+        *,
+        binary: str | None = None,
+        lock_timeout: str = "0s",
+        echo: Echo | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.working_dir = Path(working_dir)
+        self.binary = find_terraform(binary)
+        self.lock_timeout = lock_timeout
+        self.echo = echo
+        self.env = dict(os.environ if env is None else env)
+        self.env.setdefault("TF_IN_AUTOMATION", "1")
+        cache = self.env.get("TF_PLUGIN_CACHE_DIR")
+        if cache:
+            Path(cache).mkdir(parents=True, exist_ok=True)
+        self._argv_builder = _PyTerraform(
+            working_dir=str(self.working_dir), terraform_bin_path=self.binary
+        )
+
+    def argv(self, command: str, *args: str, **options: Any) -> list[str]:
+        """The command line python-terraform builds, always with -input=false -no-color."""
+        opts: dict[str, Any] = {"input": False, "no_color": IsFlagged, **options}
+        built: list[str] = self._argv_builder.generate_cmd_string(command, *args, **opts)
+        return built
+
+    def run(self, argv: list[str], *, ok_codes: tuple[int, ...] = (0,)) -> Run:
+        """Run one command, streaming stdout lines to ``echo`` as they come."""
+        log.info("running: %s", " ".join(argv))
+        proc = subprocess.Popen(
+            argv,
+            cwd=self.working_dir,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            bufsize=1,
+        )
+        err_chunks: list[str] = []
+        reader = threading.Thread(
+            target=lambda: err_chunks.append(proc.stderr.read() if proc.stderr else ""),
+            daemon=True,
+        )
+        reader.start()
+        out_lines: list[str] = []
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            out_lines.append(line)
+            if self.echo is not None:
+                self.echo(line.rstrip("\n"))
+        returncode = proc.wait()
+        reader.join()
+        run = Run(argv, returncode, "".join(out_lines), "".join(err_chunks))
+        if returncode not in ok_codes:
+            raise TerraformError(argv, returncode, run.stderr or run.stdout)
+        return run
+
+    # -- operations -------------------------------------------------------
+
+    def init(self, *, backend: bool = True, backend_config: Mapping[str, str] | None = None) -> Run:
+        """``terraform init``; ``backend=False`` for plan-only or local checks."""
+        options: dict[str, Any] = {
+            "backend": backend,
+            "lock_timeout": self.lock_timeout if backend else None,
+            "reconfigure": IsNotFlagged,
+        }
+        if backend_config:
+            options["backend_config"] = dict(backend_config)
+        return self.run(self.argv("init", **options))
+
+    def plan(self, plan_file: Path, *, variables: Mapping[str, str] | None = None) -> bool:
+        """Plan into ``plan_file``; True when there are changes (exit code 2)."""
+        options: dict[str, Any] = {
+            "out": str(plan_file),
+            "detailed_exitcode": IsFlagged,
+            "lock_timeout": self.lock_timeout,
+            # A list, not a dict: python-terraform turns a dict into a temporary
+            # var file that only its own cmd() cleans up.
+            "var": [f"{k}={v}" for k, v in (variables or {}).items()],
+        }
+        run = self.run(self.argv("plan", **options), ok_codes=(0, 2))
+        return run.returncode == 2
+
+    def show_plan(self, plan_file: Path) -> PlanSummary:
+        """``terraform show -json PLAN`` parsed into a typed summary."""
+        run = self.run(self.argv("show", str(plan_file), json=IsFlagged, input=None))
+        from generator.infra.plan import parse_plan
+
+        try:
+            data = json.loads(run.stdout)
+        except ValueError:
+            raise TerraformError(run.argv, 0, "show -json did not print JSON") from None
+        return parse_plan(data, str(plan_file))
+
+    def apply(self, plan_file: Path) -> Run:
+        """Apply a saved plan, and only a saved plan: no -auto-approve of a fresh one."""
+        if not Path(self.working_dir, plan_file).is_file():
+            raise InputError(f"{plan_file}: no such plan file")
+        return self.run(self.argv("apply", str(plan_file), lock_timeout=self.lock_timeout))
+
+    def output(self) -> StackOutputs:
+        """``terraform output -json`` parsed into the stack outputs contract."""
+        from generator.infra.outputs import parse_outputs  # pydantic only when outputs are read
+
+        run = self.run(self.argv("output", json=IsFlagged, input=None))
+        return parse_outputs(run.stdout, "terraform output")
+
+    def raw_outputs(self) -> dict[str, Any]:
+        """Every output's value, for stacks that are not zdd's."""
+        run = self.run(self.argv("output", json=IsFlagged, input=None))
+        data = json.loads(run.stdout or "{}")
+        return {k: v.get("value") for k, v in data.items()}

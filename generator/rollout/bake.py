@@ -1,0 +1,161 @@
+"""Pre-flight and bakes: poll the signals, decide, wait for gates.
+
+``assess`` is the one rule for "fire / wait / fail closed after the grace
+period", used before any weight moves and during every bake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from generator.colours import Colour
+from generator.errors import PreflightRefused
+from generator.journal.model import JournalDoc
+from generator.rollout.context import RunContext
+from generator.rollout.rollback import Rollback
+from generator.rollout.signals import Reading
+
+BakeResult = Literal["baked", "finish"]
+
+
+@dataclass(frozen=True)
+class Assessment:
+    decision: Literal["ok", "wait", "fail"]
+    reason: str
+    unknown_since: float | None  # when the signals first stopped vouching, if they have
+
+
+def assess(
+    readings: Sequence[Reading], *, now: float, unknown_since: float | None, grace: float
+) -> Assessment:
+    """Firing fails at once; unknown waits, then fails closed after ``grace`` seconds."""
+    firing = [r.detail for r in readings if r.state == "firing"]
+    if firing:
+        return Assessment("fail", "; ".join(firing), unknown_since)
+    unknown = [r.detail for r in readings if r.state == "unknown"]
+    if not unknown:
+        return Assessment("ok", "; ".join(r.detail for r in readings), None)
+    since = now if unknown_since is None else unknown_since
+    if now - since >= grace:
+        return Assessment(
+            "fail", f"{'; '.join(unknown)} for {now - since:g}s; failing closed", since
+        )
+    return Assessment("wait", "; ".join(unknown), since)
+
+
+def preflight(ctx: RunContext, target: Colour) -> None:
+    """Fail closed before any weight moves."""
+    unknown_since: float | None = None
+    while True:
+        now = ctx.clock.now()
+        verdict = assess(
+            ctx.poll(target, "preflight"),
+            now=now,
+            unknown_since=unknown_since,
+            grace=ctx.settings.alarm_grace_seconds,
+        )
+        if verdict.decision == "ok":
+            return
+        if verdict.decision == "fail":
+            raise PreflightRefused(
+                f"{target} is not fit to take traffic: {verdict.reason}; nothing was moved"
+            )
+        unknown_since = verdict.unknown_since
+        ctx.clock.sleep(ctx.settings.poll_seconds)
+
+
+def bake(ctx: RunContext, doc: JournalDoc, index: int) -> BakeResult:
+    """Poll the new colour's signals until the bake (and any gate) is passed."""
+    dep = doc.current
+    assert dep is not None
+    step = dep.schedule[index]
+    start = ctx.clock.now()
+    deadline = start + step.bake_seconds
+    unknown_since: float | None = None
+    gate_since: float | None = None
+    ctx.emit(
+        "bake.start",
+        f"baking {step.percent}% on {dep.to_colour} for {step.bake_seconds:g}s",
+        dep=dep,
+    )
+    while True:
+        polled_at = ctx.clock.now()
+        readings = ctx.poll(dep.to_colour, "bake")
+        now = ctx.clock.now()
+        verdict = assess(
+            readings, now=now, unknown_since=unknown_since, grace=ctx.settings.alarm_grace_seconds
+        )
+        if verdict.decision == "fail":
+            raise Rollback(f"{dep.to_colour}: {verdict.reason}")
+        unknown_since = verdict.unknown_since
+        ctx.emit(
+            "bake.poll",
+            f"{step.percent}% on {dep.to_colour}: "
+            f"{'signals OK' if unknown_since is None else 'not yet known'}, "
+            f"{max(0.0, deadline - now):.0f}s left",
+        )
+        request = pending_request(ctx, doc)
+        if request == "abort":
+            raise Rollback("aborted by zdd abort", status="aborted")
+        if request == "promote" and (gate_since is not None or not step.gate):
+            clear_request(ctx, doc)
+            if gate_since is None:
+                return "finish"
+            ctx.emit("gate.passed", f"gate at {step.percent}% passed by zdd promote", dep=dep)
+            break
+        ctx.heartbeat()
+        if now >= deadline and unknown_since is None:
+            if not step.gate:
+                break
+            gate_since = _wait_at_gate(ctx, doc, now, gate_since)
+        # A fixed cadence: the next poll is P after this one started, so the
+        # work done between polls does not stretch the interval.
+        wait = polled_at + ctx.settings.poll_seconds - ctx.clock.now()
+        remaining = deadline - ctx.clock.now()
+        if remaining > 0:
+            wait = min(wait, remaining)
+        ctx.clock.sleep(max(wait, 0.0))
+    dep.status = "in_progress"
+    dep.baked_index = index
+    ctx.save(doc)
+    return "baked"
+
+
+def _wait_at_gate(ctx: RunContext, doc: JournalDoc, now: float, gate_since: float | None) -> float:
+    """Baked, at a manual gate: journal the wait once; roll back when it times out."""
+    dep = doc.current
+    assert dep is not None
+    if gate_since is None:
+        dep.status = "waiting_gate"
+        ctx.emit(
+            "gate.waiting",
+            f"baked {dep.schedule[dep.step_index].percent}%: "
+            "waiting for `zdd promote` (or `zdd abort`)",
+            "warning",
+            dep=dep,
+        )
+        ctx.save(doc)
+        return now
+    if now - gate_since >= ctx.settings.gate_timeout_seconds:
+        raise Rollback(f"gate not promoted within {ctx.settings.gate_timeout_seconds:g}s")
+    return gate_since
+
+
+def pending_request(ctx: RunContext, doc: JournalDoc) -> str | None:
+    """Requests from `zdd promote` / `zdd abort` arrive through the store."""
+    latest = ctx.store.load()
+    mine = doc.current
+    theirs = latest.current
+    if mine is None or theirs is None or theirs.id != mine.id or not theirs.request:
+        return None
+    doc.version = latest.version
+    mine.request = theirs.request
+    return theirs.request
+
+
+def clear_request(ctx: RunContext, doc: JournalDoc) -> None:
+    assert doc.current is not None
+    doc.current.request = None
+    ctx.save(doc)

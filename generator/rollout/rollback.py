@@ -1,0 +1,167 @@
+"""Write-ahead moves, settling an unrecorded move, and rollback.
+
+A weight change is journalled (intent) before ModifyListener and its verified
+outcome after. A move whose outcome is unknown (killed process, lost reply) is
+never assumed: it is settled by reading the listener. Rollback reads the listener
+first, journals its decision, and then runs to its end even if more stop signals
+arrive; it reports "rolled back" only after AWS showed the stable colour with all
+the weight.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, NoReturn
+
+from generator import interrupts
+from generator.colours import Colour
+from generator.errors import DriftError, ReleaseFailed, RollbackUnfinished, StoreError
+from generator.journal.model import Deployment, Intent, JournalDoc
+from generator.rollout.context import RunContext
+from generator.rollout.routing import ListenerState, format_weights, weights_for
+
+RolledBackStatus = Literal["rolled_back", "aborted"]
+
+
+class Rollback(Exception):
+    """Raised inside a run to decide a rollback; carries the reason people will read."""
+
+    def __init__(self, reason: str, *, status: RolledBackStatus = "rolled_back") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+def move(
+    ctx: RunContext, doc: JournalDoc, state: ListenerState, weights: dict[Colour, int], reason: str
+) -> ListenerState:
+    """Intent, ModifyListener, verified outcome."""
+    dep = doc.current
+    assert dep is not None
+    dep.pending = Intent(
+        before=dict(dep.weights), after=dict(weights), reason=reason, at=ctx.clock.now()
+    )
+    ctx.save(doc)
+    new_state = ctx.router.set_weights(state, weights)
+    ctx.last_state = new_state
+    dep.weights = dict(new_state.weights)
+    dep.pending = None
+    ctx.emit(
+        f"{reason}.verified",
+        f"{reason}: {format_weights(new_state.weights)} verified",
+        "success",
+        dep=dep,
+        weights=dict(new_state.weights),
+    )
+    ctx.save(doc)
+    return new_state
+
+
+def _step_of(dep: Deployment, weights: dict[Colour, int]) -> int:
+    for i, step in enumerate(dep.schedule):
+        if weights.get(dep.to_colour) == step.percent:
+            return i
+    return dep.step_index
+
+
+def reconcile(ctx: RunContext, doc: JournalDoc) -> ListenerState:
+    """Settle an intent whose outcome was not recorded; drift is exit 4."""
+    dep = doc.current
+    assert dep is not None
+    state = ctx.read()
+    if dep.pending is not None:
+        if state.weights == dep.pending.after:
+            dep.weights = dict(dep.pending.after)
+            if dep.status != "rolling_back":
+                dep.step_index = _step_of(dep, dep.pending.after)
+        elif state.weights != dep.pending.before:
+            raise DriftError(
+                f"listener {state.arn} matches neither the journalled before "
+                f"({format_weights(dep.pending.before)}) nor after "
+                f"({format_weights(dep.pending.after)}) weights: it has "
+                f"{format_weights(state.weights)}. Nothing was touched."
+            )
+        dep.pending = None
+        ctx.save(doc)
+    elif state.weights != dep.weights:
+        ctx.read_checked(dep)  # raises DriftError with the full message
+    return state
+
+
+def roll_back(ctx: RunContext, doc: JournalDoc, rollback: Rollback) -> NoReturn:
+    """All weight back to the stable colour, verified; then raise ReleaseFailed.
+
+    Shielded from stop signals: once decided, a rollback is journalled and carried
+    out to the end. If AWS cannot be read or written, the journal keeps the
+    deployment ``rolling_back`` and the error says that ``zdd resume`` finishes it.
+    """
+    with interrupts.shielded():
+        _roll_back(ctx, doc, rollback)
+
+
+def _roll_back(ctx: RunContext, doc: JournalDoc, rollback: Rollback) -> NoReturn:
+    dep = doc.current
+    assert dep is not None
+    stable = dep.from_colour
+    target = weights_for(stable, 100)
+    ctx.emit("rollback.start", f"rolling back to {stable}: {rollback.reason}", "error", dep=dep)
+    dep.status = "rolling_back"
+    dep.outcome_reason = rollback.reason
+    journal_ok = _try_save(ctx, doc)  # the decision first: a resume never goes forward
+    try:
+        # Read first: a move whose reply was lost may have happened; cached weights lie.
+        current = ctx.read()
+        if current.weights != target:
+            dep.pending = Intent(
+                before=dict(current.weights), after=target, reason="rollback", at=ctx.clock.now()
+            )
+            journal_ok = _try_save(ctx, doc) and journal_ok
+            current = ctx.router.set_weights(current, target)
+            ctx.last_state = current
+        current = ctx.read()  # the end state, as AWS shows it now
+        if current.weights != target:
+            raise DriftError(
+                f"listener {current.arn} shows {format_weights(current.weights)} after the "
+                f"rollback to {stable}: a human must look"
+            )
+    except DriftError:
+        raise
+    except Exception as exc:
+        raise RollbackUnfinished(
+            f"rolling back to {stable} ({rollback.reason}) could not be finished: {exc}. "
+            "The journal records it; run `zdd resume` to finish the rollback."
+        ) from None
+    ctx.emit(
+        "rollback.verified",
+        f"rollback: {format_weights(current.weights)} verified",
+        "success",
+        dep=dep,
+        weights=dict(current.weights),
+    )
+    dep.weights = dict(current.weights)
+    dep.pending = None
+    dep.status = rollback.status
+    dep.finished_at = ctx.clock.now()
+    ctx.emit(
+        "rollback.done",
+        f"rolled back: {stable} has all traffic again ({rollback.reason})",
+        "error",
+        dep=dep,
+    )
+    doc.archive_current()
+    journal_ok = journal_ok and _try_save(ctx, doc)
+    from generator.rollout.stages import run_stage
+
+    run_stage(ctx, "on_rollback", dep, fatal=False)
+    if not journal_ok:
+        raise StoreError(
+            f"rolled back to {stable}, but the journal could not be written: {rollback.reason}"
+        )
+    raise ReleaseFailed(f"release rolled back to {stable}: {rollback.reason}")
+
+
+def _try_save(ctx: RunContext, doc: JournalDoc) -> bool:
+    try:
+        ctx.save(doc)
+    except StoreError:
+        return False  # roll back anyway: moving weight away from the new colour is safe
+    return True

@@ -1,0 +1,157 @@
+"""Routers: what moves production traffic between the colours.
+
+The engine only knows the ``TrafficRouter`` protocol. ``AlbListenerRouter`` sets
+the forward weights of an ALB listener's default action; a router for listener
+rules (or another load balancer) is a new class here plus one line of wiring.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from generator.colours import COLOURS, Colour, other_colour
+from generator.errors import DriftError, InputError, ZddError
+from generator.infra.outputs import StackOutputs
+
+if TYPE_CHECKING:
+    from mypy_boto3_elbv2.client import ElasticLoadBalancingv2Client
+
+MAX_WEIGHT = 999  # ELBv2's limit per target group; moto accepts more
+
+
+def weights_for(target: Colour, percent: int) -> dict[Colour, int]:
+    """Weights that send ``percent`` of traffic to ``target`` and the rest to the other."""
+    if not 0 <= percent <= 100:
+        raise InputError(f"weights: percent must be 0-100 (got {percent})")
+    return {target: percent, other_colour(target): 100 - percent}
+
+
+def format_weights(weights: dict[Colour, int]) -> str:
+    return " / ".join(f"{c} {weights.get(c, 0)}%" for c in COLOURS)
+
+
+@dataclass(frozen=True)
+class ListenerState:
+    arn: str
+    action: dict[str, Any]  # the forward default action, as AWS returned it
+    weights: dict[Colour, int]
+
+    @property
+    def live(self) -> Colour | None:
+        """The colour with all the weight, if one has it."""
+        total = sum(self.weights.values())
+        for colour, weight in self.weights.items():
+            if total and weight == total:
+                return colour
+        return None
+
+    @property
+    def stickiness(self) -> dict[str, Any] | None:
+        cfg = self.action.get("ForwardConfig", {}).get("TargetGroupStickinessConfig")
+        return dict(cfg) if cfg else None
+
+
+class TrafficRouter(Protocol):
+    """Where production traffic goes: read it, move it (verified), aim test traffic."""
+
+    @property
+    def arn(self) -> str:
+        """The production listener (or rule) this router moves."""
+        ...
+
+    def read(self) -> ListenerState:
+        """The weights as AWS reports them now."""
+        ...
+
+    def set_weights(self, base: ListenerState, weights: dict[Colour, int]) -> ListenerState:
+        """Move to ``weights``; return what AWS answered, which must carry them."""
+        ...
+
+    def point_test_listener(self, colour: Colour) -> None:
+        """Send test traffic (never users) to ``colour``."""
+        ...
+
+
+class AlbListenerRouter:
+    """Reads and writes the forward weights of one listener, keeping everything else."""
+
+    def __init__(self, elbv2: ElasticLoadBalancingv2Client, outputs: StackOutputs) -> None:
+        self.elbv2 = elbv2
+        self.outputs = outputs
+
+    @property
+    def arn(self) -> str:
+        return self.outputs.listener_arn
+
+    def _state(self, arn: str, actions: list[Any]) -> ListenerState:
+        forwards = [a for a in actions if a.get("Type") == "forward"]
+        if len(forwards) != 1:
+            raise DriftError(
+                f"listener {arn}: expected one forward default action (found {len(forwards)})"
+            )
+        action = dict(forwards[0])
+        groups = action.get("ForwardConfig", {}).get("TargetGroups") or (
+            [{"TargetGroupArn": action["TargetGroupArn"], "Weight": 1}]
+            if action.get("TargetGroupArn")
+            else []
+        )
+        weights: dict[Colour, int] = {c: 0 for c in COLOURS}
+        for group in groups:
+            colour = self.outputs.colour_of_target_group(group["TargetGroupArn"])
+            if colour is None:
+                raise DriftError(
+                    f"listener {arn}: forwards to {group['TargetGroupArn']}, "
+                    "which is neither colour's target group"
+                )
+            weights[colour] = int(group.get("Weight", 1))
+        total = sum(weights.values())
+        if total <= 0:
+            raise DriftError(f"listener {arn}: no target group has weight")
+        percents: dict[Colour, int] = {c: round(100 * w / total) for c, w in weights.items()}
+        return ListenerState(arn, action, percents)
+
+    def read(self, arn: str | None = None) -> ListenerState:
+        """One DescribeListeners call."""
+        arn = arn or self.outputs.listener_arn
+        listeners = self.elbv2.describe_listeners(ListenerArns=[arn])["Listeners"]
+        return self._state(arn, list(listeners[0].get("DefaultActions", [])))
+
+    def _action_with(self, base: ListenerState, weights: dict[Colour, int]) -> dict[str, Any]:
+        action = copy.deepcopy(base.action)
+        action.pop("TargetGroupArn", None)  # ForwardConfig carries the groups
+        forward = action.setdefault("ForwardConfig", {})
+        forward["TargetGroups"] = [
+            {"TargetGroupArn": self.outputs.target_group_arns[c], "Weight": weights[c]}
+            for c in COLOURS
+        ]
+        return action
+
+    def set_weights(self, base: ListenerState, weights: dict[Colour, int]) -> ListenerState:
+        """One ModifyListener call; the listener AWS returns must carry ``weights``.
+
+        Stickiness and every other field of the action are copied from ``base``.
+        """
+        if any(not 0 <= w <= MAX_WEIGHT for w in weights.values()):
+            raise InputError(f"weights must be 0-{MAX_WEIGHT} (got {weights})")
+        if sum(weights.values()) == 0:
+            raise InputError("weights: at least one colour needs weight")
+        action = self._action_with(base, weights)
+        response = self.elbv2.modify_listener(ListenerArn=base.arn, DefaultActions=[action])  # type: ignore[list-item]
+        result = self._state(base.arn, list(response["Listeners"][0].get("DefaultActions", [])))
+        if result.weights != weights:
+            raise ZddError(
+                f"listener {base.arn}: asked for {format_weights(weights)}, "
+                f"AWS answered {format_weights(result.weights)}"
+            )
+        return result
+
+    def point_test_listener(self, colour: Colour) -> None:
+        """Make the test listener forward to ``colour`` (the idle one after a promotion)."""
+        self.elbv2.modify_listener(
+            ListenerArn=self.outputs.test_listener_arn,
+            DefaultActions=[
+                {"Type": "forward", "TargetGroupArn": self.outputs.target_group_arns[colour]}
+            ],
+        )

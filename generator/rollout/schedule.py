@@ -1,0 +1,106 @@
+"""Strategies turned into schedules: the list of (percent, bake, gate) steps."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from generator.config import StepSpec, Strategy, StrategyType
+from generator.errors import InputError
+from generator.journal.model import Step
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """Command-line overrides of the environment's strategy, for one run."""
+
+    strategy: StrategyType | None = None
+    steps: list[int] | None = None
+    bake_seconds: float | None = None
+    poll_seconds: float | None = None
+
+
+def parse_steps(text: str) -> list[int]:
+    """``--steps 10,50,100``: strictly increasing percentages ending at 100."""
+    try:
+        steps = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise InputError(
+            f"--steps: expected percentages such as 10,50,100 (got {text!r})"
+        ) from None
+    if not steps or steps[-1] != 100 or any(b <= a for a, b in itertools.pairwise(steps)):
+        raise InputError(f"--steps: must increase and end at 100 (got {steps})")
+    if steps[0] < 1:
+        raise InputError(f"--steps: percentages must be 1-100 (got {steps})")
+    return steps
+
+
+def effective_strategy(strategy: Strategy, overrides: Overrides) -> Strategy:
+    update: dict[str, object] = {}
+    if overrides.strategy is not None:
+        update["type"] = overrides.strategy
+    if overrides.steps is not None:
+        update["steps"] = overrides.steps
+        update.setdefault("type", "steps")
+    if overrides.bake_seconds is not None:
+        if overrides.bake_seconds < 0:
+            raise InputError("--bake: must be 0 or more seconds")
+        update["bake_seconds"] = overrides.bake_seconds
+    if overrides.poll_seconds is not None:
+        if overrides.poll_seconds <= 0:
+            raise InputError("--poll: must be more than 0 seconds")
+        update["poll_seconds"] = overrides.poll_seconds
+    merged = strategy.model_copy(update=update)
+    if merged.type == "steps" and not merged.steps:
+        raise InputError("--strategy steps needs --steps (or strategy.steps in the environment)")
+    return merged
+
+
+def _all_at_once(strategy: Strategy) -> list[StepSpec]:
+    return [StepSpec(percent=100)]
+
+
+def _canary(strategy: Strategy) -> list[StepSpec]:
+    return [StepSpec(percent=strategy.canary_percent), StepSpec(percent=100)]
+
+
+def _linear(strategy: Strategy) -> list[StepSpec]:
+    size = strategy.linear_percent
+    return [StepSpec(percent=p) for p in [*range(size, 100, size), 100]]
+
+
+def _steps(strategy: Strategy) -> list[StepSpec]:
+    return [s if isinstance(s, StepSpec) else StepSpec(percent=s) for s in strategy.steps or []]
+
+
+STRATEGIES: dict[StrategyType, Callable[[Strategy], list[StepSpec]]] = {
+    "all_at_once": _all_at_once,
+    "canary": _canary,
+    "linear": _linear,
+    "steps": _steps,
+}
+"""Every strategy and the steps it takes: the one table a new strategy is added to
+(with its name in ``config.model.StrategyType``; a test checks they agree)."""
+
+
+def build_schedule(strategy: Strategy) -> list[Step]:
+    """The steps a strategy takes, each with its bake time and gate."""
+    bake = strategy.bake_seconds
+    gates = set(strategy.gates)
+    return [
+        Step(
+            percent=s.percent,
+            bake_seconds=bake if s.bake_seconds is None else s.bake_seconds,
+            gate=s.gate or s.percent in gates,
+        )
+        for s in STRATEGIES[strategy.type](strategy)
+    ]
+
+
+def describe_schedule(schedule: list[Step]) -> str:
+    parts = []
+    for s in schedule:
+        part = f"{s.percent}% (bake {s.bake_seconds:g}s{', gate' if s.gate else ''})"
+        parts.append(part)
+    return " -> ".join(parts)

@@ -1,0 +1,183 @@
+"""Health signals: what decides whether the new colour may take more traffic.
+
+The engine polls a list of ``HealthSignal`` objects and never knows what is
+behind one. Each poll answers ok, firing or unknown; ``bake.assess`` turns the
+answers into one decision. A new signal (metric analysis, smoke tests) is a new
+class with ``name``, ``phases`` and ``poll`` plus one line in ``wiring``.
+
+CloudWatch alarm states are filtered here, not with ``StateValue``: moto ignores
+``StateValue`` when ``AlarmNames`` is also given, and zdd needs every state anyway.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal, Protocol
+
+from generator.colours import Colour
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch.client import CloudWatchClient
+    from mypy_boto3_elbv2.client import ElasticLoadBalancingv2Client
+
+SignalState = Literal["ok", "firing", "unknown"]
+Phase = Literal["preflight", "bake"]
+BOTH_PHASES: frozenset[Phase] = frozenset({"preflight", "bake"})
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One signal's answer for one colour at one poll."""
+
+    signal: str
+    state: SignalState
+    detail: str = ""
+
+
+class HealthSignal(Protocol):
+    """Something that can vouch for a colour, or refuse to."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def phases(self) -> frozenset[Phase]:
+        """When it is polled: before any weight moves, during bakes, or both."""
+        ...
+
+    def poll(self, colour: Colour) -> Reading:
+        """Never raises for a failure to read: that is ``unknown`` (fail closed)."""
+        ...
+
+
+def _aws_errors() -> tuple[type[BaseException], ...]:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return (BotoCoreError, ClientError)
+
+
+# -- CloudWatch alarms ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AlarmPoll:
+    states: dict[str, str]  # name -> OK | ALARM | INSUFFICIENT_DATA
+    reasons: dict[str, str] = field(default_factory=dict)
+    missing: tuple[str, ...] = ()  # asked for, not returned: unknown, fail closed
+
+    @property
+    def firing(self) -> list[str]:
+        return sorted(n for n, s in self.states.items() if s == "ALARM")
+
+    @property
+    def insufficient(self) -> list[str]:
+        return sorted(n for n, s in self.states.items() if s == "INSUFFICIENT_DATA")
+
+    @property
+    def all_ok(self) -> bool:
+        return not self.missing and all(s == "OK" for s in self.states.values())
+
+    def describe_firing(self) -> str:
+        return "; ".join(f"{n}: {self.reasons.get(n, 'in ALARM')}" for n in self.firing)
+
+
+class AlarmWatcher:
+    """The alarms of one colour, read in exactly one DescribeAlarms call per poll."""
+
+    def __init__(self, cloudwatch: CloudWatchClient, names: list[str]) -> None:
+        if len(names) > 100:
+            raise ValueError("DescribeAlarms takes at most 100 alarm names")
+        self.cloudwatch = cloudwatch
+        self.names = list(names)
+
+    def poll(self) -> AlarmPoll:
+        """Raises botocore errors when unreadable."""
+        if not self.names:
+            return AlarmPoll({})
+        response = self.cloudwatch.describe_alarms(
+            AlarmNames=self.names, AlarmTypes=["MetricAlarm"], MaxRecords=100
+        )
+        states: dict[str, str] = {}
+        reasons: dict[str, str] = {}
+        wanted = set(self.names)
+        for alarm in response.get("MetricAlarms", []):
+            name = alarm["AlarmName"]
+            if name in wanted:
+                states[name] = alarm["StateValue"]
+                reasons[name] = alarm.get("StateReason", "")
+        missing = tuple(n for n in self.names if n not in states)
+        return AlarmPoll(states, reasons, missing)
+
+
+class CloudWatchAlarms:
+    """The rollback alarms of each colour: ALARM fires, INSUFFICIENT_DATA is unknown."""
+
+    name = "alarms"
+    phases = BOTH_PHASES
+
+    def __init__(self, cloudwatch: CloudWatchClient, alarm_names: dict[Colour, list[str]]):
+        self.watchers = {c: AlarmWatcher(cloudwatch, names) for c, names in alarm_names.items()}
+
+    def poll(self, colour: Colour) -> Reading:
+        try:
+            poll = self.watchers[colour].poll()
+        except _aws_errors() as exc:
+            return Reading(self.name, "unknown", f"alarm state unreadable ({exc})")
+        if poll.firing:
+            return Reading(self.name, "firing", f"alarm fired: {poll.describe_firing()}")
+        if not poll.all_ok:
+            waiting = ", ".join(poll.insufficient + list(poll.missing))
+            return Reading(self.name, "unknown", f"alarms INSUFFICIENT_DATA or missing ({waiting})")
+        return Reading(self.name, "ok", "alarms OK")
+
+
+# -- target health ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TargetHealth:
+    healthy: int
+    total: int
+    states: dict[str, int]
+
+
+def target_health(elbv2: ElasticLoadBalancingv2Client, target_group_arn: str) -> TargetHealth:
+    descriptions = elbv2.describe_target_health(TargetGroupArn=target_group_arn)[
+        "TargetHealthDescriptions"
+    ]
+    states: dict[str, int] = {}
+    for d in descriptions:
+        state = d.get("TargetHealth", {}).get("State", "unknown")
+        states[state] = states.get(state, 0) + 1
+    return TargetHealth(states.get("healthy", 0), len(descriptions), states)
+
+
+class HealthyTargets:
+    """Before any weight moves, the new colour has enough healthy targets."""
+
+    name = "targets"
+    phases: frozenset[Phase] = frozenset({"preflight"})
+
+    def __init__(
+        self,
+        elbv2: ElasticLoadBalancingv2Client,
+        target_group_arns: dict[Colour, str],
+        minimum: int,
+    ) -> None:
+        self.elbv2 = elbv2
+        self.target_group_arns = target_group_arns
+        self.minimum = minimum
+
+    def poll(self, colour: Colour) -> Reading:
+        try:
+            health = target_health(self.elbv2, self.target_group_arns[colour])
+        except _aws_errors() as exc:
+            return Reading(self.name, "unknown", f"target health unreadable ({exc})")
+        if health.healthy < self.minimum:
+            return Reading(
+                self.name,
+                "firing",
+                f"{colour} has {health.healthy} healthy targets of {health.total}; "
+                f"needs at least {self.minimum}",
+            )
+        return Reading(self.name, "ok", f"{health.healthy} healthy targets")

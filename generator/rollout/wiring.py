@@ -1,0 +1,79 @@
+"""Wiring: the AWS-backed router and health signals an engine runs with.
+
+Adding a health signal is a new class in ``signals`` (or its own module) and one
+line in ``default_signals``; adding a router is a class and one line in
+``build_engine``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from generator.colours import Colour
+from generator.config import Hooks, Strategy
+from generator.events import EventBus
+from generator.infra.outputs import StackOutputs
+from generator.journal.store import DeploymentStore, Owner
+from generator.rollout.context import Clock, EngineSettings
+from generator.rollout.engine import Engine
+from generator.rollout.routing import AlbListenerRouter
+from generator.rollout.signals import CloudWatchAlarms, HealthSignal, HealthyTargets
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch.client import CloudWatchClient
+    from mypy_boto3_elbv2.client import ElasticLoadBalancingv2Client
+
+    from generator.infra.provision import LiveReader
+
+
+def default_signals(
+    elbv2: ElasticLoadBalancingv2Client,
+    cloudwatch: CloudWatchClient,
+    outputs: StackOutputs,
+    strategy: Strategy,
+) -> list[HealthSignal]:
+    """The signals every release is judged by."""
+    return [
+        CloudWatchAlarms(cloudwatch, outputs.alarm_names),
+        HealthyTargets(elbv2, outputs.target_group_arns, strategy.min_healthy_targets),
+    ]
+
+
+def build_engine(
+    *,
+    elbv2: ElasticLoadBalancingv2Client,
+    cloudwatch: CloudWatchClient,
+    outputs: StackOutputs,
+    store: DeploymentStore,
+    strategy: Strategy,
+    settings: EngineSettings | None = None,
+    events: EventBus | None = None,
+    clock: Clock | None = None,
+    owner: Owner | None = None,
+    hooks: Hooks | None = None,
+    hooks_cwd: Path | None = None,
+    extra_signals: Sequence[HealthSignal] = (),
+) -> Engine:
+    """An engine for one stack on AWS: ALB listener router, alarms and target health."""
+    return Engine(
+        router=AlbListenerRouter(elbv2, outputs),
+        signals=[*default_signals(elbv2, cloudwatch, outputs, strategy), *extra_signals],
+        store=store,
+        settings=settings or EngineSettings.from_strategy(strategy),
+        events=events,
+        clock=clock,
+        owner=owner,
+        hooks=hooks,
+        hooks_cwd=hooks_cwd,
+    )
+
+
+def listener_reader(elbv2: ElasticLoadBalancingv2Client) -> LiveReader:
+    """The live colour of a stack, read from its production listener."""
+
+    def read(outputs: StackOutputs) -> Colour | None:
+        return AlbListenerRouter(elbv2, outputs).read().live
+
+    return read
