@@ -68,16 +68,50 @@ class ReleaseFailed(ZddError):
 
 
 class TerraformError(ZddError):
-    """A terraform command failed; carries its exit code and the tail of stderr."""
+    """A terraform command failed; carries its exit code and its whole stderr.
+
+    The message is Terraform's first error (summary, resource address or file
+    line, and its explanation): the one to fix first. Later errors are often
+    consequences of it; ``--debug`` shows everything.
+    """
 
     def __init__(self, command: list[str], returncode: int, stderr: str) -> None:
         self.command = command
         self.returncode = returncode
         self.stderr = stderr
-        tail = "\n".join(stderr.strip().splitlines()[-15:])
+        what = first_terraform_error(stderr) or _tail(stderr)
         super().__init__(
-            f"terraform {command[1] if len(command) > 1 else ''} failed (exit {returncode}): {tail}"
+            f"terraform {command[1] if len(command) > 1 else ''} failed (exit {returncode}): {what}"
         )
+
+
+def _tail(text: str, lines: int = 5) -> str:
+    return " | ".join(line.strip() for line in text.strip().splitlines()[-lines:] if line.strip())
+
+
+def first_terraform_error(text: str) -> str | None:
+    """``SUMMARY (at ADDRESS or FILE line N): DETAIL`` of the first ``Error:`` block."""
+    lines = [line.removeprefix("│").removeprefix(" ") for line in text.splitlines()]
+    start = next((i for i, line in enumerate(lines) if line.startswith("Error: ")), None)
+    if start is None:
+        return None
+    block: list[str] = []
+    for line in lines[start + 1 :]:
+        if line.startswith(("Error: ", "Warning: ", "╵")):
+            break
+        block.append(line)
+    summary = lines[start].removeprefix("Error: ").strip()
+    where = None
+    for line in block:
+        stripped = line.strip()
+        if stripped.startswith("with ") and where is None:
+            where = stripped.removeprefix("with ").rstrip(",")
+        elif stripped.startswith("on ") and " line " in stripped and where is None:
+            where = stripped.removeprefix("on ").split(",")[0].rstrip(":")
+    # Prose is unindented; source excerpts and value dumps are indented.
+    detail = " ".join(line.strip() for line in block if line.strip() and not line[:1].isspace())
+    text_out = summary + (f" (at {where})" if where else "")
+    return text_out + (f": {detail[:400]}" if detail else "")
 
 
 class StoreError(ZddError):

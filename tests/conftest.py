@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -26,14 +25,10 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 
 
 def terraform_binary() -> str:
-    candidates = [os.environ.get("ZDD_TERRAFORM"), str(Path(sys.prefix) / "bin" / "terraform")]
-    for c in candidates:
-        if c and Path(c).is_file():
-            return c
-    found = shutil.which("terraform")
-    if not found:
-        raise RuntimeError("terraform binary not found: install the dev extra")
-    return found
+    """``ZDD_TERRAFORM``, else ``terraform`` on PATH: 1.5 or later, or the suite fails."""
+    from generator.infra.terraform import find_terraform
+
+    return find_terraform()
 
 
 @pytest.fixture(scope="session")

@@ -35,9 +35,10 @@ def print_json(data: Any) -> None:
     sys.stdout.flush()
 
 
-def echo_to_stderr(json_mode: bool) -> Any:
-    """Where Terraform's own lines go: stderr for people, nowhere under --json."""
-    return None if json_mode else (lambda line: print(line, file=sys.stderr))
+def echo_to_stderr() -> Any:
+    """Terraform's own lines (the human plan, apply progress) go to stderr, always:
+    under ``--json`` stdout carries only JSON, and the plan stays readable in CI logs."""
+    return lambda line: print(line, file=sys.stderr, flush=True)
 
 
 def default_stack_dir(env: Environment, given: Path | None) -> Path:

@@ -99,7 +99,7 @@ def plan(
     profile: ProfileOpt = None,
 ) -> None:
     """Generate, init and plan; then the plan guard's verdict (exit 3 when refused)."""
-    from generator.infra.provision import plan_stack
+    from generator.infra.provision import plan_json_path, plan_stack
 
     model = load_env(env)
     guarded = plan_stack(
@@ -109,9 +109,14 @@ def plan(
         _reader(model, profile),
         live=parse_colour(live, "--live"),
         outputs_file=outputs,
-        echo=echo_to_stderr(json_mode),
+        echo=echo_to_stderr(),
     )
-    _verdict(guarded, allow_live_changes, json_mode, {"plan": str(out)})
+    _verdict(
+        guarded,
+        allow_live_changes,
+        json_mode,
+        {"plan": str(out), "plan_json": str(plan_json_path(guarded.plan_file))},
+    )
 
 
 def apply(
@@ -131,7 +136,7 @@ def apply(
 
     model = load_env(env)
     directory = default_stack_dir(model, stack_dir)
-    echo = echo_to_stderr(json_mode)
+    echo = echo_to_stderr()
     guarded = guard_saved_plan(
         model,
         directory,

@@ -150,7 +150,7 @@ def deploy(
             directory,
             strat,
             break_lock=break_lock,
-            echo=echo_to_stderr(json_mode),
+            echo=echo_to_stderr(),
         ),
     )
 

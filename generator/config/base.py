@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -42,3 +43,18 @@ def check_aws_name(value: str, what: str = "name") -> str:
 
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@lru_cache(maxsize=1)
+def known_regions() -> frozenset[str]:
+    """AWS's region names, from the endpoint data botocore ships (read offline).
+
+    Empty when that data cannot be read: the name pattern alone then decides.
+    """
+    try:
+        from botocore.loaders import create_loader
+
+        data = create_loader().load_data("endpoints")
+        return frozenset(r for p in data["partitions"] for r in p["regions"])
+    except Exception:
+        return frozenset()

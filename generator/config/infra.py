@@ -179,6 +179,27 @@ class Container(Model):
             raise ValueError("must be an image repository without a tag or spaces")
         return v
 
+    @model_validator(mode="after")
+    def _fargate_size(self) -> Container:
+        allowed = FARGATE_MEMORY[self.cpu]
+        if self.memory not in allowed:
+            shown = f"{allowed[0]}-{allowed[-1]} in steps of {allowed[1] - allowed[0]}"
+            raise ValueError(
+                f"container.memory: Fargate runs {self.cpu} CPU units with {shown} MiB "
+                f"(got {self.memory})"
+            )
+        return self
+
+
+# Fargate's CPU/memory pairs (MiB); AWS rejects any other combination at RunTask time.
+FARGATE_MEMORY: dict[int, list[int]] = {
+    256: [512, 1024, 2048],
+    512: list(range(1024, 4096 + 1, 1024)),
+    1024: list(range(2048, 8192 + 1, 1024)),
+    2048: list(range(4096, 16384 + 1, 1024)),
+    4096: list(range(8192, 30720 + 1, 1024)),
+}
+
 
 class Capacity(Model):
     """Tasks per colour and their autoscaling."""
@@ -187,6 +208,18 @@ class Capacity(Model):
     min: int = Field(1, ge=0, le=1000, description="Autoscaling minimum per colour")
     max: int = Field(4, ge=1, le=1000, description="Autoscaling maximum per colour")
     cpu_target_percent: int = Field(60, ge=10, le=90, description="Target CPU utilisation")
+    idle: Literal["warm", "scaled_down"] = Field(
+        "warm",
+        description="Idle colour between releases: warm (full size, instant rollback) or "
+        "scaled_down (0 tasks; scaled up before a release and for `zdd rollback`)",
+    )
+    scale_down_after_seconds: float = Field(
+        300,
+        ge=0,
+        le=604800,
+        description="scaled_down: how long the old colour stays at full size after a "
+        "promotion (the window of an instant `zdd rollback`)",
+    )
 
     @model_validator(mode="after")
     def _bounds(self) -> Capacity:
@@ -200,7 +233,7 @@ class Capacity(Model):
 class Alarms(Model):
     """Rollback alarms per colour: 5xx rate, p99 latency, unhealthy hosts."""
 
-    period_seconds: int = Field(60, description="10, 20, 30 or a multiple of 60")
+    period_seconds: int = Field(60, description="A multiple of 60 (ALB metrics are per minute)")
     evaluation_periods: int = Field(2, ge=1, le=100, description="Periods evaluated")
     datapoints_to_alarm: int | None = Field(None, ge=1, description="M of N; default N")
     error_rate_percent: float = Field(
@@ -212,8 +245,12 @@ class Alarms(Model):
     @field_validator("period_seconds")
     @classmethod
     def _period(cls, v: int) -> int:
-        if v not in (10, 20, 30) and (v < 60 or v % 60):
-            raise ValueError(f"must be 10, 20, 30 or a multiple of 60 (got {v})")
+        # The alarms watch ALB metrics, which CloudWatch receives once a minute: a
+        # shorter period would never see a datapoint and sit in INSUFFICIENT_DATA.
+        if v < 60 or v % 60:
+            raise ValueError(
+                f"must be a multiple of 60: ALB metrics arrive once a minute (got {v})"
+            )
         return v
 
     @model_validator(mode="after")

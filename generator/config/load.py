@@ -53,13 +53,16 @@ def format_validation_error(display: str, exc: ValidationError) -> list[str]:
         kind = err["type"]
         msg = str(err["msg"]).removeprefix("Value error, ")
         named = re.match(r"^([a-z_]+(?:\.[a-z_]+)*): (.*)$", msg)
-        if loc == "(top level)" and named:  # a check across fields names its own field
+        across = named is not None and (
+            loc == "(top level)" or named.group(1).startswith(loc + ".")
+        )
+        if named is not None and across:  # a check across fields names its own field
             loc, msg = named.group(1), named.group(2)
         if kind == "missing":
             line = f"{display}: {loc}: required field is missing"
         elif kind == "extra_forbidden":
             line = f"{display}: {loc}: unknown field (check the spelling)"
-        elif "(got " in msg:
+        elif "(got " in msg or across:
             line = f"{display}: {loc}: {msg}"
         else:
             line = f"{display}: {loc}: {msg[:1].lower() + msg[1:]} (got {_describe(err['input'])})"

@@ -6,12 +6,20 @@ moto will not check them (it accepts 33-character names and 45 s alarm periods).
 
 from __future__ import annotations
 
+import difflib
 import re
 
 from pydantic import Field, field_validator, model_validator
 
 from generator.colours import COLOURS, Colour
-from generator.config.base import REGION, SLUG, Model, check_aws_name, is_image_tag
+from generator.config.base import (
+    REGION,
+    SLUG,
+    Model,
+    check_aws_name,
+    is_image_tag,
+    known_regions,
+)
 from generator.config.infra import (
     AccessLogs,
     Alarms,
@@ -62,7 +70,10 @@ class Environment(Model):
     service: str = Field(description="Service name; with name, it prefixes every resource")
     region: str = Field(description="AWS region, e.g. eu-west-1")
     live_colour: Colour = Field("blue", description="Colour that takes traffic at creation")
-    versions: dict[Colour, str] = Field(description="Image tag per colour: {blue: v1, green: v1}")
+    versions: dict[Colour, str] = Field(
+        description="Image tag per colour when the stack is created: {blue: v1, green: v1}; "
+        "afterwards zdd renders the versions that run (read from the stack and ECS)"
+    )
     network: Network
     container: Container
     capacity: Capacity = Field(default_factory=Capacity)
@@ -101,6 +112,11 @@ class Environment(Model):
     def _region(cls, v: str) -> str:
         if not REGION.match(v):
             raise ValueError("must be an AWS region such as eu-west-1")
+        known = known_regions()
+        if known and v not in known:
+            close = difflib.get_close_matches(v, sorted(known), n=3)
+            hint = f"; did you mean {' or '.join(close)}?" if close else ""
+            raise ValueError(f"no AWS region is called {v!r}{hint}")
         return v
 
     @field_validator("versions")
@@ -125,6 +141,16 @@ class Environment(Model):
             if k.lower().startswith("aws:"):
                 raise ValueError(f"tag {k!r}: keys must not start with aws:")
         return v
+
+    @model_validator(mode="after")
+    def _certificate_region(self) -> Environment:
+        arn = self.load_balancer.certificate_arn
+        if arn is not None and arn.split(":")[3] != self.region:
+            raise ValueError(
+                f"load_balancer.certificate_arn: an ALB in {self.region} needs a certificate "
+                f"from ACM in {self.region} (got one from {arn.split(':')[3]})"
+            )
+        return self
 
     @model_validator(mode="after")
     def _derived_names(self) -> Environment:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+from collections.abc import Callable
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -44,6 +45,19 @@ class Strategy(Model):
         description="How long alarm state may be unreadable or INSUFFICIENT_DATA "
         "before zdd fails closed",
     )
+    ready_timeout_seconds: float = Field(
+        600,
+        gt=0,
+        le=86400,
+        description="How long the new colour's ECS rollout may take to be ready "
+        "(tasks of the release running and healthy) before the release fails, nothing moved",
+    )
+    gate_timeout_seconds: float = Field(
+        86400,
+        gt=0,
+        le=604800,
+        description="How long a manual gate waits for `zdd promote`; then zdd rolls back",
+    )
 
     @field_validator("steps")
     @classmethod
@@ -64,7 +78,58 @@ class Strategy(Model):
     def _type_needs_steps(self) -> Strategy:
         if self.type == "steps" and self.steps is None:
             raise ValueError("steps is required when type is steps")
+        for name, owner in _STRATEGY_FIELDS.items():
+            if name in self.model_fields_set and self.type != owner:
+                raise ValueError(
+                    f"strategy.{name}: applies to type {owner} only (type is {self.type}); "
+                    "remove it or change the type"
+                )
+        percents = [s.percent for s in self.step_specs()]
+        stray = [g for g in self.gates if g not in percents]
+        if stray:
+            raise ValueError(
+                f"strategy.gates: {stray} are not step percentages of this strategy "
+                f"({percents}); a gate waits after a step, so it must name one"
+            )
         return self
+
+    def step_specs(self) -> list[StepSpec]:
+        """The steps this strategy takes, from the ``STRATEGIES`` table."""
+        return STRATEGIES[self.type](self)
+
+
+def _all_at_once(strategy: Strategy) -> list[StepSpec]:
+    return [StepSpec(percent=100)]
+
+
+def _canary(strategy: Strategy) -> list[StepSpec]:
+    return [StepSpec(percent=strategy.canary_percent), StepSpec(percent=100)]
+
+
+def _linear(strategy: Strategy) -> list[StepSpec]:
+    size = strategy.linear_percent
+    return [StepSpec(percent=p) for p in [*range(size, 100, size), 100]]
+
+
+def _steps(strategy: Strategy) -> list[StepSpec]:
+    return [s if isinstance(s, StepSpec) else StepSpec(percent=s) for s in strategy.steps or []]
+
+
+STRATEGIES: dict[StrategyType, Callable[[Strategy], list[StepSpec]]] = {
+    "all_at_once": _all_at_once,
+    "canary": _canary,
+    "linear": _linear,
+    "steps": _steps,
+}
+"""Every strategy and the steps it takes: the one table a new strategy is added to
+(beside its name in ``StrategyType``; a test checks they agree)."""
+
+# Fields that only mean something for one strategy type.
+_STRATEGY_FIELDS: dict[str, StrategyType] = {
+    "canary_percent": "canary",
+    "linear_percent": "linear",
+    "steps": "steps",
+}
 
 
 class Hook(Model):

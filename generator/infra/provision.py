@@ -96,7 +96,7 @@ def plan_stack(
     tf.init(backend=True)
     plan_path = plan_file if plan_file.is_absolute() else Path.cwd() / plan_file
     tf.plan(plan_path)
-    summary = tf.show_plan(plan_path)
+    summary = tf.show_plan(plan_path, save_json=plan_json_path(plan_path))
     colour = live_colour(
         env, stack_dir, read_live, live=live, outputs_file=outputs_file, first_apply=True
     )
@@ -143,6 +143,11 @@ def apply_guarded(plan: GuardedPlan, stack_dir: Path, *, echo: Echo | None = Non
     Terraform(stack_dir, echo=echo, lock_timeout="60s").apply(plan.plan_file)
 
 
+def plan_json_path(plan_file: Path) -> Path:
+    """Where the plan's JSON is written: beside it, ``NAME.json``."""
+    return plan_file.with_name(plan_file.name + ".json")
+
+
 def check_version_tag(version: str) -> str:
     if not is_image_tag(version):
         raise InputError(f"--version: {version!r} is not a valid image tag")
@@ -177,7 +182,7 @@ def put_version_on_idle(
     tf.init(backend=True)
     plan_path = stack_dir.resolve() / PLAN_FILE
     changes = tf.plan(plan_path)
-    summary = tf.show_plan(plan_path)
+    summary = tf.show_plan(plan_path, save_json=plan_json_path(plan_path))
     GuardedPlan(plan_path, summary, judge(summary, live)).enforce()
     if changes:
         tf.apply(plan_path)

@@ -27,13 +27,14 @@ from python_terraform import IsFlagged, IsNotFlagged
 from python_terraform import Terraform as _PyTerraform
 
 from generator.errors import InputError, TerraformError
+from generator.files import atomic_write
 
 if TYPE_CHECKING:
     from generator.infra.outputs import StackOutputs
     from generator.infra.plan import PlanSummary
 
 log = logging.getLogger("zdd.terraform")
-MIN_VERSION = (1, 0)
+MIN_VERSION = (1, 5)  # the floor the generated code targets (OpenTofu 1.6 is equivalent)
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def find_terraform(explicit: str | None = None) -> str:
     if not candidate or not (Path(candidate).is_file() and os.access(candidate, os.X_OK)):
         where = candidate or "PATH"
         raise InputError(
-            f"terraform not found ({where}): install Terraform 1.0 or later, "
+            f"terraform not found ({where}): install Terraform 1.5 or later, "
             "or set ZDD_TERRAFORM to its path"
         )
     check_version(candidate)
@@ -111,7 +112,10 @@ def _ask_version(binary: str) -> tuple[int, int, int]:
         raise InputError(f"{binary}: unreadable version {version!r}")
     parsed = (int(match[1]), int(match[2]), int(match[3]))
     if parsed[:2] < MIN_VERSION:
-        raise InputError(f"{binary}: Terraform {version} is too old; zdd needs 1.0 or later")
+        raise InputError(
+            f"{binary}: Terraform {version} is too old; zdd needs 1.5 or later "
+            "(set ZDD_TERRAFORM to a newer binary)"
+        )
     return parsed
 
 
@@ -206,16 +210,30 @@ class Terraform:
         run = self.run(self.argv("plan", **options), ok_codes=(0, 2))
         return run.returncode == 2
 
-    def show_plan(self, plan_file: Path) -> PlanSummary:
-        """``terraform show -json PLAN`` parsed into a typed summary."""
-        run = self.run(self.argv("show", str(plan_file), json=IsFlagged, input=None))
+    def show_plan(self, plan_file: Path, *, save_json: Path | None = None) -> PlanSummary:
+        """``terraform show -json PLAN`` parsed into a typed summary.
+
+        With ``save_json`` the JSON is also written there (for CI artifacts and
+        reviewers' tools) instead of ever being printed.
+        """
+        run = self._quiet(self.argv("show", str(plan_file), json=IsFlagged, input=None))
         from generator.infra.plan import parse_plan
 
         try:
             data = json.loads(run.stdout)
         except ValueError:
             raise TerraformError(run.argv, 0, "show -json did not print JSON") from None
+        if save_json is not None:
+            atomic_write(save_json, run.stdout if run.stdout.endswith("\n") else run.stdout + "\n")
         return parse_plan(data, str(plan_file))
+
+    def _quiet(self, argv: list[str]) -> Run:
+        """Run without echoing: machine output (JSON) is never shown line by line."""
+        echo, self.echo = self.echo, None
+        try:
+            return self.run(argv)
+        finally:
+            self.echo = echo
 
     def apply(self, plan_file: Path) -> Run:
         """Apply a saved plan, and only a saved plan: no -auto-approve of a fresh one."""
@@ -227,11 +245,11 @@ class Terraform:
         """``terraform output -json`` parsed into the stack outputs contract."""
         from generator.infra.outputs import parse_outputs  # pydantic only when outputs are read
 
-        run = self.run(self.argv("output", json=IsFlagged, input=None))
+        run = self._quiet(self.argv("output", json=IsFlagged, input=None))
         return parse_outputs(run.stdout, "terraform output")
 
     def raw_outputs(self) -> dict[str, Any]:
         """Every output's value, for stacks that are not zdd's."""
-        run = self.run(self.argv("output", json=IsFlagged, input=None))
+        run = self._quiet(self.argv("output", json=IsFlagged, input=None))
         data = json.loads(run.stdout or "{}")
         return {k: v.get("value") for k, v in data.items()}

@@ -51,6 +51,7 @@ class ReleaseContext:
             owner=Owner.current(self.command),
             hooks=self.env.hooks,
             hooks_cwd=self.env_dir,
+            stickiness=self.env.load_balancer.stickiness,
         )
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from generator.colours import COLOURS, Colour, other_colour
+from generator.config.infra import Stickiness
 from generator.errors import DriftError, InputError, ZddError
 from generator.infra.outputs import StackOutputs
 
@@ -77,9 +78,22 @@ class TrafficRouter(Protocol):
 class AlbListenerRouter:
     """Reads and writes the forward weights of one listener, keeping everything else."""
 
-    def __init__(self, elbv2: ElasticLoadBalancingv2Client, outputs: StackOutputs) -> None:
+    def __init__(
+        self,
+        elbv2: ElasticLoadBalancingv2Client,
+        outputs: StackOutputs,
+        *,
+        stickiness: Stickiness | None = None,
+    ) -> None:
+        """With ``stickiness``, every move also sets the environment's stickiness.
+
+        Terraform ignores the listener's default action after creation (so an apply
+        never undoes a shift); zdd owns the action, so it applies stickiness changes
+        itself. Without it, the listener's current stickiness is kept.
+        """
         self.elbv2 = elbv2
         self.outputs = outputs
+        self.stickiness = stickiness
 
     @property
     def arn(self) -> str:
@@ -126,6 +140,11 @@ class AlbListenerRouter:
             {"TargetGroupArn": self.outputs.target_group_arns[c], "Weight": weights[c]}
             for c in COLOURS
         ]
+        if self.stickiness is not None:
+            forward["TargetGroupStickinessConfig"] = {
+                "Enabled": self.stickiness.enabled,
+                "DurationSeconds": self.stickiness.duration_seconds,
+            }
         return action
 
     def set_weights(self, base: ListenerState, weights: dict[Colour, int]) -> ListenerState:

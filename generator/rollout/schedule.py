@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from generator.config import StepSpec, Strategy, StrategyType
+from generator.config import Strategy, StrategyType
+from generator.config.rollout import STRATEGIES as STRATEGIES
 from generator.errors import InputError
 from generator.journal.model import Step
 
@@ -57,33 +57,6 @@ def effective_strategy(strategy: Strategy, overrides: Overrides) -> Strategy:
     return merged
 
 
-def _all_at_once(strategy: Strategy) -> list[StepSpec]:
-    return [StepSpec(percent=100)]
-
-
-def _canary(strategy: Strategy) -> list[StepSpec]:
-    return [StepSpec(percent=strategy.canary_percent), StepSpec(percent=100)]
-
-
-def _linear(strategy: Strategy) -> list[StepSpec]:
-    size = strategy.linear_percent
-    return [StepSpec(percent=p) for p in [*range(size, 100, size), 100]]
-
-
-def _steps(strategy: Strategy) -> list[StepSpec]:
-    return [s if isinstance(s, StepSpec) else StepSpec(percent=s) for s in strategy.steps or []]
-
-
-STRATEGIES: dict[StrategyType, Callable[[Strategy], list[StepSpec]]] = {
-    "all_at_once": _all_at_once,
-    "canary": _canary,
-    "linear": _linear,
-    "steps": _steps,
-}
-"""Every strategy and the steps it takes: the one table a new strategy is added to
-(with its name in ``config.model.StrategyType``; a test checks they agree)."""
-
-
 def build_schedule(strategy: Strategy) -> list[Step]:
     """The steps a strategy takes, each with its bake time and gate."""
     bake = strategy.bake_seconds
@@ -94,7 +67,7 @@ def build_schedule(strategy: Strategy) -> list[Step]:
             bake_seconds=bake if s.bake_seconds is None else s.bake_seconds,
             gate=s.gate or s.percent in gates,
         )
-        for s in STRATEGIES[strategy.type](strategy)
+        for s in strategy.step_specs()
     ]
 
 

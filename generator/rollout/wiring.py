@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from generator.colours import Colour
 from generator.config import Hooks, Strategy
+from generator.config.infra import Stickiness
 from generator.events import EventBus
 from generator.infra.outputs import StackOutputs
 from generator.journal.store import DeploymentStore, Owner
@@ -55,10 +56,15 @@ def build_engine(
     hooks: Hooks | None = None,
     hooks_cwd: Path | None = None,
     extra_signals: Sequence[HealthSignal] = (),
+    stickiness: Stickiness | None = None,
 ) -> Engine:
-    """An engine for one stack on AWS: ALB listener router, alarms and target health."""
+    """An engine for one stack on AWS: ALB listener router, alarms and target health.
+
+    ``stickiness`` (the environment's) is applied with every move; None keeps the
+    listener's own.
+    """
     return Engine(
-        router=AlbListenerRouter(elbv2, outputs),
+        router=AlbListenerRouter(elbv2, outputs, stickiness=stickiness),
         signals=[*default_signals(elbv2, cloudwatch, outputs, strategy), *extra_signals],
         store=store,
         settings=settings or EngineSettings.from_strategy(strategy),

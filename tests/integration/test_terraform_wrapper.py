@@ -1,7 +1,8 @@
-"""The wrapper against the real terraform 1.0.3 binary, on provider-free configurations."""
+"""The wrapper against the real terraform binary (>= 1.5), on provider-free configurations."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -66,9 +67,11 @@ def test_init_plan_apply_output(stack: Terraform, tmp_path: Path) -> None:
     stack.init(backend=False)
     plan = tmp_path / "one.tfplan"
     assert stack.plan(plan) is True  # exit code 2 means "changes", not failure
-    summary = stack.show_plan(plan)
-    assert summary.format_version == "0.2"  # what terraform 1.0 writes
+    summary = stack.show_plan(plan, save_json=tmp_path / "one.tfplan.json")
+    assert summary.format_version.startswith("1.")  # what terraform >= 1.5 writes
     assert summary.changes == ()  # outputs only: no resource changes
+    saved = json.loads((tmp_path / "one.tfplan.json").read_text())
+    assert saved["format_version"] == summary.format_version  # the JSON, kept for reviewers
     stack.apply(plan)
     outputs = stack.output()
     assert outputs.target_group_arns == {"blue": "arn:tg/blue", "green": "arn:tg/green"}
@@ -101,6 +104,23 @@ def test_failure_carries_terraforms_message(tmp_path: Path, terraform_bin: str) 
     assert caught.value.returncode == 1
     assert "undefined_thing" in caught.value.stderr
     assert "Reference to undeclared resource" in str(caught.value)
+
+
+def test_failure_names_the_first_error_where_it_is_and_why(tmp_path: Path, terraform_bin) -> None:
+    (tmp_path / "main.tf").write_text(
+        'variable "x" {\n  type = number\n}\n\n'
+        'resource "terraform_data" "a" {\n  input = var.x\n\n'
+        "  lifecycle {\n    precondition {\n      condition     = var.x > 5\n"
+        '      error_message = "x must be above 5."\n    }\n  }\n}\n'
+    )
+    tf = Terraform(tmp_path, binary=terraform_bin)
+    tf.init(backend=False)
+    with pytest.raises(TerraformError) as caught:
+        tf.plan(tmp_path / "p.tfplan", variables={"x": "1"})
+    message = str(caught.value)
+    assert "Resource precondition failed (at main.tf line" in message
+    assert message.endswith("x must be above 5.")
+    assert "\n" not in message  # one line, not the tail of stderr
 
 
 def test_apply_needs_a_saved_plan(stack: Terraform, tmp_path: Path) -> None:

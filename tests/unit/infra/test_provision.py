@@ -40,7 +40,7 @@ def fake_terraform(changes: list[ResourceChange], calls: list[str]) -> type:
             calls.append("plan")
             return bool(changes)
 
-        def show_plan(self, plan_file: Path) -> PlanSummary:
+        def show_plan(self, plan_file: Path, **_: object) -> PlanSummary:
             return PlanSummary("0.2", tuple(changes))
 
         def apply(self, plan_file: Path) -> None:
