@@ -30,14 +30,21 @@ os.environ.setdefault("CHECKPOINT_DISABLE", "1")  # terraform must not phone hom
 for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
     os.environ.setdefault(key, "testing")
 
-from generator.config import Environment, load_environment  # noqa: E402
+from benchmarks.analysis_bench import analysis_benchmark  # noqa: E402
+from benchmarks.fault_bench import fault_trials  # noqa: E402
+from generator.config import (  # noqa: E402
+    Environment,
+    Strategy,
+    load_environment,
+)
 from generator.errors import ReleaseFailed  # noqa: E402
 from generator.events import Event, EventBus  # noqa: E402
 from generator.infra.render import render_stack  # noqa: E402
 from generator.infra.terraform import Terraform  # noqa: E402
 from generator.journal.local import LocalStore  # noqa: E402
 from generator.journal.model import Step  # noqa: E402
-from generator.rollout.engine import Engine, EngineSettings, ReleaseSpec  # noqa: E402
+from generator.rollout.engine import EngineSettings, ReleaseSpec  # noqa: E402
+from generator.rollout.wiring import build_engine  # noqa: E402
 from generator.testing.emulator import create_twin_environments  # noqa: E402
 from generator.testing.emulator import moto_server_process as emulator_process  # noqa: E402
 
@@ -104,14 +111,13 @@ def rollback_reaction(env: Environment, poll: float, trials: int, seed: int) -> 
                         )
                     ]
                 )
-                engine = Engine(
+                engine = build_engine(
                     elbv2=elbv2,
                     cloudwatch=cloudwatch,
                     outputs=outputs,
                     store=LocalStore(Path(tmp), "shop", "bench"),
-                    settings=EngineSettings(
-                        poll_seconds=poll, alarm_grace_seconds=30, min_healthy_targets=1
-                    ),
+                    strategy=Strategy(min_healthy_targets=0),  # the plain emulator runs no tasks
+                    settings=EngineSettings(poll_seconds=poll, alarm_grace_seconds=30),
                     events=bus,
                 )
                 delay = poll * (1 + phase)  # polls run at bake start + k*P
@@ -288,12 +294,13 @@ def api_calls(env: Environment) -> Result:
             ]
         )
         clock = Clock()
-        engine = Engine(
+        engine = build_engine(
             elbv2=elbv2,
             cloudwatch=cloudwatch,
             outputs=outputs,
             store=LocalStore(Path(tmp), "shop", "bench", clock=clock.now),
-            settings=EngineSettings(poll_seconds=5, alarm_grace_seconds=30, min_healthy_targets=1),
+            strategy=Strategy(min_healthy_targets=0),
+            settings=EngineSettings(poll_seconds=5, alarm_grace_seconds=30),
             events=bus,
             clock=clock,
         )
@@ -390,12 +397,23 @@ def main() -> int:
             "cpus": os.cpu_count(),
             "platform": platform.platform(terse=True),
         },
-        "rollback_reaction": [rollback_reaction(env, p, trials, seed=7) for p in (0.25, 1.0)],
-        "wrapper_overhead": wrapper_overhead(4 if args.quick else 20),
-        "api_calls": api_calls(env),
-        "rendering": rendering(env),
-        "startup": startup(5 if args.quick else 20),
     }
+    parts: dict[str, Callable[[], Any]] = {
+        "rollback_reaction": lambda: [
+            rollback_reaction(env, p, trials, seed=7) for p in (0.25, 1.0)
+        ],
+        "wrapper_overhead": lambda: wrapper_overhead(4 if args.quick else 20),
+        "api_calls": lambda: api_calls(env),
+        "rendering": lambda: rendering(env),
+        "startup": lambda: startup(5 if args.quick else 20),
+        "analysis": lambda: analysis_benchmark(args.quick),
+        "fault_trials": lambda: fault_trials(env, args.quick),
+    }
+    for name, measure in parts.items():
+        try:
+            results[name] = measure()
+        except Exception as exc:  # one broken figure must not hide the others
+            results[name] = {"error": f"{type(exc).__name__}: {exc}", "checks": [(name, False)]}
     results["seconds"] = round(time.perf_counter() - started, 1)
     checks = [
         c
@@ -411,7 +429,9 @@ def main() -> int:
             if name in ("machine", "seconds"):
                 continue
             for item in part if isinstance(part, list) else [part]:
-                shown = {k: v for k, v in item.items() if k != "checks"}
+                if "line" in item:  # a part that sums itself up in one line
+                    print(item["line"])
+                shown = {k: v for k, v in item.items() if k not in ("checks", "line")}
                 print(f"{name}: {json.dumps(shown)}")
         print()
         for label, ok in checks:

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import boto3
     from botocore.config import Config
+    from mypy_boto3_application_autoscaling.client import ApplicationAutoScalingClient
     from mypy_boto3_cloudwatch.client import CloudWatchClient
     from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_ecs.client import ECSClient
     from mypy_boto3_elbv2.client import ElasticLoadBalancingv2Client
 
 
@@ -47,6 +49,31 @@ class AwsClients:
     @cached_property
     def cloudwatch(self) -> CloudWatchClient:
         return self.session.client("cloudwatch", config=retry_config())
+
+    @cached_property
+    def ecs(self) -> ECSClient:
+        return self.session.client("ecs", config=retry_config())
+
+    @cached_property
+    def application_autoscaling(self) -> ApplicationAutoScalingClient:
+        return self.session.client("application-autoscaling", config=retry_config())
+
+    @cached_property
+    def sns(self) -> Any:
+        """For notifications (``webhooks.sns_topic_arns``); typed loosely: no stubs needed."""
+        return self.session.client("sns", config=retry_config(max_attempts=2))
+
+    @cached_property
+    def eventbridge(self) -> Any:
+        """For notifications (``webhooks.eventbridge_buses``)."""
+        return self.session.client("events", config=retry_config(max_attempts=2))
+
+    @cached_property
+    def lambda_(self) -> Any:
+        """For ``lambda`` hooks: one attempt (an invoke is not idempotent), up to 15 min."""
+        return self.session.client(
+            "lambda", config=retry_config(max_attempts=1, read_timeout=900.0)
+        )
 
     @cached_property
     def dynamodb(self) -> DynamoDBClient:

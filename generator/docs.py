@@ -29,9 +29,8 @@ def _type_name(annotation: Any) -> str:
     if origin is typing.Literal:
         return " \\| ".join(str(a) for a in args)
     if origin in (typing.Union, types.UnionType):
-        return " or ".join(_type_name(a) for a in args if a is not type(None)) + (
-            " (optional)" if type(None) in args else ""
-        )
+        names = dict.fromkeys(_type_name(a) for a in args if a is not type(None))
+        return " or ".join(names) + (" (optional)" if type(None) in args else "")
     if origin in (list, tuple):
         return f"list of {_type_name(args[0])}" if args else "list"
     if origin is dict:

@@ -49,6 +49,13 @@ class LockHeld(RefusedError):
     """Another run holds the lock of this listener."""
 
 
+class LeaseLost(LockHeld):
+    """This run's lease on the listener lock is gone (expired, deleted or taken over).
+
+    Raised by a store's heartbeat; the engine then stops moving forward.
+    """
+
+
 class PreflightRefused(RefusedError):
     """A pre-flight check failed before any weight moved."""
 
@@ -61,6 +68,14 @@ class DriftError(ZddError):
     """The world disagrees with the journal (exit 4): a human must look."""
 
     exit_code = 4
+
+
+class ListenerNotFound(DriftError):
+    """The production listener does not exist (deleted, or another account or region)."""
+
+
+class AwsError(ZddError):
+    """An AWS call failed at run time (exit 1): throttled, unreachable, refused."""
 
 
 class ReleaseFailed(ZddError):
@@ -123,3 +138,7 @@ class RollbackUnfinished(ZddError):
 
     The journal keeps the deployment ``rolling_back``; ``zdd resume`` finishes it.
     """
+
+
+class NotReady(ZddError):
+    """The new colour's ECS rollout failed or did not finish in time; no weight moved (exit 1)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 
@@ -29,3 +30,21 @@ def atomic_write(path: Path, text: str) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def check_encodable(files: Mapping[str, str]) -> None:
+    """Raise InputError unless every text has a UTF-8 form (a lone surrogate has none).
+
+    Called before the first of several files is written, so a set of files is
+    written whole or not at all.
+    """
+    from generator.errors import InputError
+
+    for name, text in files.items():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise InputError(
+                f"{name}: cannot be written: character {exc.start} has no UTF-8 form "
+                "(a lone surrogate?); nothing was written"
+            ) from None

@@ -91,8 +91,12 @@ def _world_alive(session: object, outputs: object) -> bool:
     return True
 
 
-def _restore_world(session: object, outputs: object, live: str) -> None:
-    """Put back what a test may have changed: weights, stickiness, targets, alarms."""
+def _restore_world(session: object, outputs: object, env: object) -> None:
+    """Put back what a test may have changed: weights, stickiness, ECS services and their
+    targets, alarms."""
+    from generator.testing.ecs_world import restore_services
+
+    live = env.live_colour  # type: ignore[attr-defined]
     elbv2 = session.client("elbv2")  # type: ignore[attr-defined]
     cloudwatch = session.client("cloudwatch")  # type: ignore[attr-defined]
     tgs = outputs.target_group_arns  # type: ignore[attr-defined]
@@ -116,11 +120,7 @@ def _restore_world(session: object, outputs: object, live: str) -> None:
         ListenerArn=outputs.test_listener_arn,  # type: ignore[attr-defined]
         DefaultActions=[{"Type": "forward", "TargetGroupArn": tgs[idle]}],
     )
-    for index, colour in enumerate(("blue", "green")):
-        elbv2.register_targets(
-            TargetGroupArn=tgs[colour],
-            Targets=[{"Id": f"10.42.{index}.{10 + n}", "Port": 80} for n in range(2)],
-        )
+    restore_services(session, env, outputs.ecs_services)  # type: ignore[arg-type,attr-defined]
     for names in outputs.alarm_names.values():  # type: ignore[attr-defined]
         for name in names:
             cloudwatch.set_alarm_state(AlarmName=name, StateValue="OK", StateReason="reset")
@@ -152,7 +152,7 @@ def aws(staging) -> Iterator[object]:
             outputs = create_twin_environments(session, staging)
             _WORLD.update(session=session, outputs=outputs)
         else:
-            _restore_world(session, outputs, staging.live_colour)
+            _restore_world(session, outputs, staging)
         yield AwsWorld(session, outputs)
     finally:
         mock.stop(remove_data=False)  # kept for the next test; other mocks reset on start

@@ -7,11 +7,12 @@ inside their functions, never at module level.
 from __future__ import annotations
 
 import sys
+import traceback
 from typing import Annotated
 
 import typer
 
-from generator import interrupts
+from generator import __version__, interrupts
 from generator.errors import ZddError
 
 EXIT_CODES = """Exit codes: 0 done as asked; 1 release failed and rolled back (or a run-time
@@ -21,7 +22,7 @@ journal (listener changed out of band): a human must look."""
 
 app = typer.Typer(
     name="zdd",
-    help="Zero-downtime blue/green releases on AWS.\n\n" + EXIT_CODES,
+    help=f"Zero-downtime blue/green releases on AWS (zdd {__version__}).\n\n" + EXIT_CODES,
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
@@ -31,22 +32,47 @@ app = typer.Typer(
 _state = {"debug": False}
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"zdd {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
     debug: Annotated[
         bool, typer.Option("--debug", help="Show tracebacks instead of one-line errors.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="Show zdd's version and exit."
+        ),
     ] = False,
 ) -> None:
     _state["debug"] = debug
 
 
 def _register() -> None:
-    from generator.cli import commands_build, commands_db, commands_demo, commands_traffic
+    from generator.cli import (
+        commands_build,
+        commands_db,
+        commands_demo,
+        commands_init,
+        commands_pipeline,
+        commands_report,
+        commands_rollback,
+        commands_traffic,
+    )
 
+    commands_init.register(app)
     commands_build.register(app)
     commands_traffic.register(app)
+    commands_rollback.register(app)
+    commands_report.register(app)
     commands_db.register(app)
     commands_demo.register(app)
+    commands_pipeline.register(app)
 
 
 _register()
@@ -61,11 +87,15 @@ def main() -> None:
             sys.exit(code)
     except ZddError as exc:
         if _state["debug"]:
-            raise
+            traceback.print_exc()  # the traceback, and still the contract's exit code
+            sys.exit(exc.exit_code)
         from generator.errors import ConfigError
 
         # Config problems are already "FILE: FIELD: expected", one per line.
         print(str(exc) if isinstance(exc, ConfigError) else f"zdd: {exc}", file=sys.stderr)
+        from generator.ci_report import annotate_error
+
+        annotate_error(str(exc), exc.exit_code)  # under GitHub Actions: an ::error:: annotation
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         print("zdd: interrupted", file=sys.stderr)
@@ -81,4 +111,13 @@ def main() -> None:
         if callable(show) and isinstance(getattr(exc, "exit_code", None), int):
             show()
             sys.exit(2)
-        raise
+        if _state["debug"]:
+            traceback.print_exc()
+        else:
+            first = (str(exc).splitlines() or [""])[0][:300]
+            print(
+                f"zdd: unexpected error: {type(exc).__name__}: {first} "
+                "(rerun with --debug for the traceback)",
+                file=sys.stderr,
+            )
+        sys.exit(1)

@@ -7,7 +7,10 @@ from typing import Annotated
 
 import typer
 
-ENV_HELP = "Environment name (environments/NAME.yaml) or path to a YAML file."
+ENV_HELP = (
+    "Environment name (NAME.yaml in ./environments, or in $ZDD_ENVIRONMENTS) "
+    "or path to a YAML file."
+)
 EnvOpt = Annotated[str, typer.Option("--env", "-e", help=ENV_HELP, show_default=False)]
 OptionalEnvOpt = Annotated[str | None, typer.Option("--env", "-e", help=ENV_HELP)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from generator.errors import InputError
 
 if TYPE_CHECKING:
+    from generator.aws import AwsClients
     from generator.colours import Colour
     from generator.config import Environment
     from generator.events import EventBus
@@ -45,18 +46,28 @@ def default_stack_dir(env: Environment, given: Path | None) -> Path:
     return given if given is not None else Path("build") / env.name
 
 
-def make_events(json_mode: bool, webhooks: list[str] | None = None) -> EventBus:
-    from generator.events import EventBus, EventSink, JsonSink, PlainSink, RichSink, WebhookSink
+def make_events(
+    json_mode: bool,
+    env: Environment | None = None,
+    webhooks: list[str] | None = None,
+    clients: AwsClients | None = None,
+) -> EventBus:
+    """The console view (live panel, plain lines or JSON Lines) plus the environment's
+    notifications (webhooks, SNS, EventBridge) and ``--webhook`` URLs."""
+    from generator.ci_sinks import ci_sinks
+    from generator.events import EventBus, Origin
+    from generator.events.select import console_sink, notifiers
 
-    sinks: list[EventSink] = []
-    if json_mode:
-        sinks.append(JsonSink(sys.stdout))
-    elif sys.stderr.isatty():
-        sinks.append(RichSink())
-    else:
-        sinks.append(PlainSink(sys.stderr))
-    if webhooks:
-        sinks.append(WebhookSink(webhooks))
+    origin = Origin(env.service, env.name) if env is not None else Origin()
+    sinks = [*ci_sinks(), console_sink(json_mode, origin)]  # CI first: sections open before
+    if env is not None:
+        sinks += notifiers(
+            env.webhooks,
+            origin=origin,
+            extra_urls=webhooks or [],
+            sns=(lambda: clients.sns) if clients is not None else None,
+            eventbridge=(lambda: clients.eventbridge) if clients is not None else None,
+        )
     return EventBus(sinks)
 
 
@@ -69,7 +80,22 @@ def env_store(env: Environment, url: str | None, profile: str | None) -> Deploym
 
         return AwsClients.from_environment(profile, env.region).dynamodb
 
-    return open_store(url or env.store.url, env.service, env.name, dynamodb=dynamodb)
+    chosen = env.store.url if url is None else url  # `--store ""` is an error, not a default
+    return open_store(chosen, env.service, env.name, dynamodb=dynamodb)
+
+
+def checked_webhooks(urls: list[str] | None) -> list[str]:
+    """``--webhook`` URLs, validated as the environment's ``webhooks`` are."""
+    from pydantic import ValidationError
+
+    from generator.config.notify import Webhooks
+
+    try:
+        Webhooks(urls=list(urls or []))
+    except ValidationError as exc:
+        msg = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+        raise InputError(f"--webhook: {msg}") from None
+    return list(urls or [])
 
 
 def release_context(
@@ -86,22 +112,27 @@ def release_context(
     from generator.rollout.release import ReleaseContext
 
     env = load_env(env_name)
+    clients = AwsClients.from_environment(profile, env.region)
     return ReleaseContext(
         env=env,
         env_dir=environment_dir(env_name),
-        clients=AwsClients.from_environment(profile, env.region),
+        clients=clients,
         store=env_store(env, store, profile),
-        events=make_events(json_mode, [*env.webhooks, *(webhooks or [])]),
+        events=make_events(json_mode, env, checked_webhooks(webhooks), clients),
         command=command,
     )
 
 
 def stack_outputs(env: Environment, outputs: Path | None, stack_dir: Path | None) -> StackOutputs:
-    """``--outputs FILE``, else ``terraform output`` of the rendered stack."""
+    """``--outputs FILE``, else ``terraform output`` of the rendered stack; its ARNs are
+    checked (well formed, in the environment's region) before any AWS call."""
+    from generator.infra.arns import check_outputs
     from generator.infra.outputs import load_outputs
 
     if outputs is not None:
-        return load_outputs(outputs)
+        found = load_outputs(outputs)
+        check_outputs(found, env.region, str(outputs))
+        return found
     from generator.infra.terraform import Terraform
 
     directory = default_stack_dir(env, stack_dir)
@@ -109,4 +140,6 @@ def stack_outputs(env: Environment, outputs: Path | None, stack_dir: Path | None
         raise InputError(
             f"{directory}: no rendered stack; run `zdd generate` and apply it, or pass --outputs"
         )
-    return Terraform(directory).output()
+    found = Terraform(directory).output()
+    check_outputs(found, env.region, f"terraform output of {directory}")
+    return found

@@ -27,6 +27,7 @@ from generator.cli._runtime import (
 if TYPE_CHECKING:
     from generator.colours import Colour
     from generator.config import Environment
+    from generator.infra.ecs import VersionReader
     from generator.infra.outputs import StackOutputs
     from generator.infra.provision import GuardedPlan, LiveReader
 
@@ -42,16 +43,34 @@ def generate(
     out: Annotated[
         Path | None, typer.Option("--out", help="Output directory (default: build/ENV).")
     ] = None,
+    profile: ProfileOpt = None,
 ) -> None:
-    """Render the environment's Terraform root stack (templates/ + modules/)."""
-    from generator.infra.render import generate as render
+    """Render the environment's Terraform root stack (templates/ + modules/).
+
+    Once the stack is applied, each colour keeps the version it runs.
+    """
+    from generator.infra.provision import generate_as_deployed
 
     model = load_env(env)
     out_dir = default_stack_dir(model, out)
-    stack, removed = render(model, out_dir)
-    typer.echo(f"rendered {len(stack.files)} files into {out_dir}")
+    stack, removed = generate_as_deployed(model, out_dir, _versions(model, profile))
+    vendored = f" and vendored modules {', '.join(stack.modules)}" if stack.modules else ""
+    typer.echo(f"rendered {len(stack.files)} files{vendored} into {out_dir}")
     for name in removed:
         typer.echo(f"removed {name} (no longer generated)")
+
+
+def _versions(model: Environment, profile: str | None) -> VersionReader:
+    """Reads the versions each colour runs from ECS, creating clients only when asked."""
+    from generator.infra.ecs import AwsEcsServices, version_reader
+
+    def services() -> AwsEcsServices:
+        from generator.aws import AwsClients
+
+        clients = AwsClients.from_environment(profile, model.region)
+        return AwsEcsServices(clients.ecs, clients.application_autoscaling)
+
+    return version_reader(services)
 
 
 def _reader(model: Environment, profile: str | None) -> LiveReader:
@@ -97,8 +116,13 @@ def plan(
     stack_dir: StackDirOpt = None,
     allow_live_changes: AllowLiveOpt = False,
     profile: ProfileOpt = None,
+    version: Annotated[
+        str | None,
+        typer.Option("--version", help="Image tag to plan onto the idle colour (a release)."),
+    ] = None,
 ) -> None:
     """Generate, init and plan; then the plan guard's verdict (exit 3 when refused)."""
+    from generator.ci_report import report_plan
     from generator.infra.provision import plan_json_path, plan_stack
 
     model = load_env(env)
@@ -110,7 +134,10 @@ def plan(
         live=parse_colour(live, "--live"),
         outputs_file=outputs,
         echo=echo_to_stderr(),
+        read_versions=_versions(model, profile),
+        version=version,
     )
+    report_plan(model.name, guarded)  # job summary / MR report when run in CI
     _verdict(
         guarded,
         allow_live_changes,

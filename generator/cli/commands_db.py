@@ -8,8 +8,22 @@ from typing import Annotated
 
 import typer
 
-from generator.cli._options import EnvOpt, JsonOpt, OptionalEnvOpt, ProfileOpt, StoreOpt
-from generator.cli._runtime import env_store, load_env, print_json
+from generator.cli._options import (
+    EnvOpt,
+    JsonOpt,
+    OptionalEnvOpt,
+    OutputsOpt,
+    ProfileOpt,
+    StackDirOpt,
+    StoreOpt,
+)
+from generator.cli._runtime import (
+    env_store,
+    load_env,
+    print_json,
+    release_context,
+    stack_outputs,
+)
 from generator.errors import InputError, MigrationRefused
 
 db_app = typer.Typer(
@@ -61,17 +75,34 @@ def check(
 
 
 def finalize(
-    env: EnvOpt, store: StoreOpt = None, json_mode: JsonOpt = False, profile: ProfileOpt = None
+    env: EnvOpt,
+    store: StoreOpt = None,
+    json_mode: JsonOpt = False,
+    profile: ProfileOpt = None,
+    outputs: OutputsOpt = None,
+    stack_dir: StackDirOpt = None,
 ) -> None:
-    """After the old colour is retired: release the pending contract migrations."""
+    """After the old colour is retired: scale it down (if due), release contract migrations."""
     from generator.config import environment_dir
     from generator.migrations import finalize as do_finalize
 
     model = load_env(env)
-    the_store = env_store(model, store, profile)
-    names = do_finalize(model, environment_dir(env), the_store, time.time())
+    scaled: int | None = None
+    if model.capacity.idle == "scaled_down":
+        from generator.rollout import release
+
+        ctx = release_context(env, "finalize", store=store, profile=profile, json_mode=json_mode)
+        try:
+            scaled = release.retire(ctx, stack_outputs(model, outputs, stack_dir))
+        finally:
+            ctx.events.close()
+    if model.database is None and model.capacity.idle == "scaled_down":
+        names: list[str] = []
+    else:
+        the_store = env_store(model, store, profile)
+        names = do_finalize(model, environment_dir(env), the_store, time.time())
     if json_mode:
-        print_json({"finalized": names})
+        print_json({"finalized": names, "scaled_down_tasks": scaled})
     else:
         typer.echo("finalized: " + (", ".join(names) if names else "nothing pending"))
 

@@ -16,7 +16,7 @@ def demo(
     ] = 2.0,
     json_mode: JsonOpt = False,
 ) -> None:
-    """Run the whole story on an embedded AWS emulator: a good release, then a bad one."""
+    """Apply the stack with terraform on an embedded AWS emulator; one good release, two bad."""
     from generator.demo import run_demo
 
     if not run_demo(env, bake_seconds=speed, json_mode=json_mode).ok:

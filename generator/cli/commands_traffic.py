@@ -51,37 +51,27 @@ def _strategy(
         raise InputError(f"--strategy: expected {', '.join(STRATEGIES)} (got {strategy!r})")
     overrides = Overrides(
         strategy=strategy,
-        steps=parse_steps(steps) if steps else None,
+        steps=parse_steps(steps) if steps is not None else None,
         bake_seconds=bake,
         poll_seconds=poll,
     )
     return effective_strategy(ctx.env.strategy, overrides)
 
 
-def _report(dep: Deployment | None, json_mode: bool, what: str) -> None:
-    if json_mode:
-        print_json(
-            {
-                "result": {
-                    "status": dep.status if dep else "nothing",
-                    "deployment": dep.model_dump() if dep else None,
-                }
-            }
-        )
-    elif dep is None:
-        typer.echo(f"nothing to {what}")
-    else:
-        typer.echo(f"deployment {dep.id}: {dep.status} ({dep.from_colour} -> {dep.to_colour})")
-
-
 def _finish(
     ctx: ReleaseContext, json_mode: bool, what: str, run: Callable[[], Deployment | None]
 ) -> None:
-    try:
-        dep = run()
-    finally:
-        ctx.events.close()
-    _report(dep, json_mode, what)
+    """Run, then the summary (``--json``: the ``result`` line, always last), then any error."""
+    from generator.rollout.outcome import summarize
+
+    summary, error = summarize(what, ctx.store, ctx.events, run)
+    if json_mode:
+        print_json(summary.to_json())
+    else:
+        for line in summary.lines():
+            typer.echo(line)
+    if error is not None:
+        raise error
 
 
 def shift(
@@ -159,12 +149,17 @@ def status(
     env: EnvOpt,
     outputs: OutputsOpt = None,
     stack_dir: StackDirOpt = None,
-    history: Annotated[bool, typer.Option("--history", help="List past deployments.")] = False,
+    history: Annotated[
+        bool,
+        typer.Option(
+            "--history", help="List past deployments and what scaling idle colours down saved."
+        ),
+    ] = False,
     json_mode: JsonOpt = False,
     store: StoreOpt = None,
     profile: ProfileOpt = None,
 ) -> None:
-    """Live colour, weights, each watched alarm and its state, the deployment in progress."""
+    """Live colour, weights, what each colour runs, alarm states, the deployment in progress."""
     from generator.rollout.status import gather_status, render_status
 
     ctx = release_context(env, "status", store=store, profile=profile, json_mode=json_mode)
@@ -174,6 +169,7 @@ def status(
         stack_outputs(ctx.env, outputs, stack_dir),
         ctx.store,
         history=history,
+        services=ctx.ecs(),
     )
     if json_mode:
         print_json(report.to_dict())

@@ -42,7 +42,9 @@ def check_aws_name(value: str, what: str = "name") -> str:
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Every float is finite: infinity has no JSON form, so `bake_seconds: .inf` would
+    # reach the journal as null and leave it unreadable.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 @lru_cache(maxsize=1)

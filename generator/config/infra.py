@@ -2,53 +2,29 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from generator.config.base import ACM_ARN, S3_BUCKET, Model, Port, check_aws_name
+from generator.config.network import check_cidrs
 
+WEB_ACL_ARN = re.compile(
+    r"^arn:aws(?:-[a-z]+)*:wafv2:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:regional/webacl/"
+    r"[A-Za-z0-9_-]{1,128}/[A-Za-z0-9-]{1,128}$"
+)
+SNS_TOPIC_ARN = re.compile(
+    r"^arn:aws(?:-[a-z]+)*:sns:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:[A-Za-z0-9_-]{1,256}(?:\.fifo)?$"
+)
+SECRET_ARN = re.compile(
+    r"^arn:aws(?:-[a-z]+)*:(?:secretsmanager:[a-z0-9-]+:\d{12}:secret:\S+-[A-Za-z0-9]{6}"
+    r"(?::[^:]*:[^:]*:[^:]*)?|ssm:[a-z0-9-]+:\d{12}:parameter/\S+)$"
+)
 
-class Network(Model):
-    """Where the twins run and who may reach the load balancer."""
-
-    vpc_id: str = Field(description="VPC the twin environments run in (vpc-...)")
-    subnet_ids: list[str] = Field(
-        min_length=2, description="Subnets in at least two availability zones"
-    )
-    allowed_cidrs: list[str] = Field(
-        default_factory=lambda: ["0.0.0.0/0"],
-        description="CIDR blocks allowed to reach the load balancer",
-    )
-
-    @field_validator("vpc_id")
-    @classmethod
-    def _vpc(cls, v: str) -> str:
-        if not re.match(r"^vpc-[0-9a-f]{8,17}$", v):
-            raise ValueError("must look like vpc- followed by 8 to 17 hex digits")
-        return v
-
-    @field_validator("subnet_ids")
-    @classmethod
-    def _subnets(cls, v: list[str]) -> list[str]:
-        for s in v:
-            if not re.match(r"^subnet-[0-9a-f]{8,17}$", s):
-                raise ValueError(f"{s!r} must look like subnet- followed by 8 to 17 hex digits")
-        if len(set(v)) != len(v):
-            raise ValueError("must not repeat a subnet")
-        return v
-
-    @field_validator("allowed_cidrs")
-    @classmethod
-    def _cidrs(cls, v: list[str]) -> list[str]:
-        for c in v:
-            try:
-                ipaddress.ip_network(c, strict=True)
-            except ValueError:
-                raise ValueError(f"{c!r} must be a CIDR block such as 10.0.0.0/16") from None
-        return v
+# The values CloudWatch Logs accepts for a log group's retention, in days.
+_DAYS = "1 3 5 7 14 30 60 90 120 150 180 365 400 545 731 1096 1827 2192 2557 2922 3288 3653"
+LOG_RETENTION_DAYS = tuple(int(days) for days in _DAYS.split(" "))
 
 
 class Stickiness(Model):
@@ -97,13 +73,39 @@ class LoadBalancer(Model):
     )
     deletion_protection: bool = Field(True, description="ALB deletion protection")
     idle_timeout: int = Field(60, ge=1, le=4000, description="Connection idle timeout, s")
+    test_listener_cidrs: list[str] | None = Field(
+        None,
+        description="Who may reach the test listener (the unreleased colour); default: the "
+        "VPC's own CIDR blocks, never the internet",
+    )
+    deregistration_delay_seconds: int = Field(
+        30, ge=0, le=3600, description="Draining time of a target leaving a colour, 0-3600 s"
+    )
     access_logs: AccessLogs = Field(default_factory=AccessLogs)
     stickiness: Stickiness = Field(default_factory=Stickiness)
+    web_acl_arn: str | None = Field(
+        None, description="WAFv2 web ACL (regional, same region) to associate with the ALB"
+    )
+
+    @field_validator("test_listener_cidrs")
+    @classmethod
+    def _test_cidrs(cls, v: list[str] | None) -> list[str] | None:
+        return None if v is None else check_cidrs(v)
 
     @field_validator("name")
     @classmethod
     def _name(cls, v: str | None) -> str | None:
         return None if v is None else check_aws_name(v)
+
+    @field_validator("web_acl_arn")
+    @classmethod
+    def _web_acl(cls, v: str | None) -> str | None:
+        if v is not None and not WEB_ACL_ARN.match(v):
+            raise ValueError(
+                "must be a regional WAFv2 web ACL ARN: "
+                "arn:aws:wafv2:REGION:ACCOUNT:regional/webacl/NAME/ID"
+            )
+        return v
 
     @field_validator("certificate_arn")
     @classmethod
@@ -139,6 +141,9 @@ class HealthCheck(Model):
     healthy_threshold: int = Field(3, ge=2, le=10, description="2-10 checks")
     unhealthy_threshold: int = Field(3, ge=2, le=10, description="2-10 checks")
     matcher: str = Field("200", description="HTTP codes counted healthy, e.g. 200-299")
+    grace_period_seconds: int = Field(
+        60, ge=0, le=2147483647, description="Seconds ECS ignores failing checks of a new task"
+    )
 
     @field_validator("path")
     @classmethod
@@ -171,6 +176,65 @@ class Container(Model):
     environment: dict[str, str] = Field(
         default_factory=dict, description="Environment variables of the container"
     )
+    log_retention_days: int = Field(
+        365, description="Days the container logs are kept: a value CloudWatch Logs accepts"
+    )
+    readonly_root_filesystem: bool = Field(
+        True, description="Read-only root filesystem; writable paths go in scratch_paths"
+    )
+    scratch_paths: list[str] = Field(
+        default_factory=lambda: ["/tmp"],
+        max_length=20,
+        description="Writable empty directories per task (nginx: /tmp, /var/cache/nginx, /var/run)",
+    )
+    secrets: dict[str, str] = Field(
+        default_factory=dict,
+        description="Environment variables from Secrets Manager or SSM: NAME -> ARN",
+    )
+    task_role_policy_arns: list[str] = Field(
+        default_factory=list,
+        max_length=10,
+        description="Managed policies for the role the application runs as",
+    )
+
+    @field_validator("scratch_paths")
+    @classmethod
+    def _scratch(cls, v: list[str]) -> list[str]:
+        for path in v:
+            if not path.startswith("/") or path == "/" or any(c.isspace() for c in path):
+                raise ValueError(f"{path!r} must be an absolute container path other than /")
+        if len(set(v)) != len(v):
+            raise ValueError("must not repeat a path")
+        return v
+
+    @field_validator("secrets")
+    @classmethod
+    def _secrets(cls, v: dict[str, str]) -> dict[str, str]:
+        for name, arn in v.items():
+            if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
+                raise ValueError(f"{name!r} must be an environment variable name")
+            if not SECRET_ARN.match(arn):
+                raise ValueError(
+                    f"secret {name}: {arn!r} must be a Secrets Manager secret ARN (with its "
+                    "6-character suffix) or an SSM parameter ARN"
+                )
+        return v
+
+    @field_validator("task_role_policy_arns")
+    @classmethod
+    def _policies(cls, v: list[str]) -> list[str]:
+        for arn in v:
+            if not re.match(r"^arn:aws(?:-[a-z]+)*:iam::(?:aws|\d{12}):policy/\S+$", arn):
+                raise ValueError(f"{arn!r} must be an IAM managed policy ARN")
+        return v
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _retention(cls, v: int) -> int:
+        if v not in LOG_RETENTION_DAYS:
+            shown = ", ".join(map(str, LOG_RETENTION_DAYS))
+            raise ValueError(f"must be a retention CloudWatch Logs accepts: {shown} (got {v})")
+        return v
 
     @field_validator("image")
     @classmethod
@@ -241,6 +305,23 @@ class Alarms(Model):
     )
     p99_latency_seconds: float = Field(1.0, gt=0, le=60, description="p99 response time")
     unhealthy_hosts: int = Field(1, ge=1, le=1000, description="Unhealthy targets that alarm")
+    actions: list[str] = Field(
+        default_factory=list,
+        max_length=5,
+        description="SNS topic ARNs notified when an alarm fires (at most 5, same region)",
+    )
+
+    @field_validator("actions")
+    @classmethod
+    def _actions(cls, v: list[str]) -> list[str]:
+        for arn in v:
+            if not SNS_TOPIC_ARN.match(arn):
+                raise ValueError(
+                    f"{arn!r} must be an SNS topic ARN: arn:aws:sns:REGION:ACCOUNT:TOPIC"
+                )
+        if len(set(v)) != len(v):
+            raise ValueError("must not repeat a topic")
+        return v
 
     @field_validator("period_seconds")
     @classmethod

@@ -6,14 +6,16 @@ Every problem is reported as ``FILE: FIELD.PATH: what was expected (got VALUE)``
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from generator.config.model import Environment
+from generator.config.placeholders import placeholder_problems
+from generator.config.yamlfile import read_yaml
 from generator.errors import ConfigError, InputError
 
 _TYPE_NAMES = frozenset({"int", "float", "str", "bool", "list", "dict", "none"})
@@ -36,12 +38,43 @@ def _format_loc(loc: tuple[int | str, ...]) -> str:
     return "".join(parts) or "(top level)"
 
 
-def _describe(value: object) -> str:
-    try:
-        text = json.dumps(value, default=str)
-    except (TypeError, ValueError):
-        text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+def _describe(value: object, limit: int = 80) -> str:
+    """At most ``limit`` characters of ``value`` as JSON, however large the value is
+    (an alias bomb is billions of values: only what is shown is ever walked)."""
+    parts: list[str] = []
+    size = 0
+
+    def put(text: str) -> bool:
+        nonlocal size
+        parts.append(text)
+        size += len(text)
+        return size <= limit
+
+    def walk(item: object, depth: int) -> bool:
+        if isinstance(item, dict):
+            if not put("{"):
+                return False
+            for i, (key, inner) in enumerate(item.items()):
+                if not put((", " if i else "") + json.dumps(str(key)) + ": "):
+                    return False
+                if not walk(inner, depth + 1):
+                    return False
+            return put("}")
+        if isinstance(item, list | tuple):
+            if not put("["):
+                return False
+            for i, inner in enumerate(item):
+                if (i and not put(", ")) or not walk(inner, depth + 1):
+                    return False
+            return put("]")
+        try:
+            return put(json.dumps(item, default=str))
+        except (TypeError, ValueError):
+            return put(repr(item)[: limit + 1])
+
+    walk(value, 0)
+    text = "".join(parts)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def format_validation_error(display: str, exc: ValidationError) -> list[str]:
@@ -74,12 +107,44 @@ def format_validation_error(display: str, exc: ValidationError) -> list[str]:
     return lines
 
 
-def resolve_env_path(env: str, cwd: Path | None = None) -> Path:
-    """``--env`` is a name (``environments/NAME.yaml``) or a path to a YAML file."""
+ENVIRONMENTS_VAR = "ZDD_ENVIRONMENTS"
+
+
+def is_env_path(env: str) -> bool:
+    """``--env`` names a file (rather than an environment) when it looks like a path."""
+    return env.endswith((".yaml", ".yml")) or "/" in env or "\\" in env
+
+
+def environments_dir(cwd: Path | None = None) -> Path:
+    """Where ``--env NAME`` looks: ``$ZDD_ENVIRONMENTS``, else ``./environments``."""
     base = cwd or Path.cwd()
-    if env.endswith((".yaml", ".yml")) or "/" in env or "\\" in env:
+    return base / (os.environ.get(ENVIRONMENTS_VAR) or "environments")
+
+
+def resolve_env_path(env: str, cwd: Path | None = None) -> Path:
+    """``--env`` is a name (``NAME.yaml`` in ``environments_dir``) or a path to a YAML file."""
+    base = cwd or Path.cwd()
+    if is_env_path(env):
         return (base / env) if not Path(env).is_absolute() else Path(env)
-    return base / "environments" / f"{env}.yaml"
+    return environments_dir(cwd) / f"{env}.yaml"
+
+
+def _not_found(env: str | Path, path: Path, display: str) -> str:
+    """Where zdd looked, so a person can tell a typo from running in the wrong folder."""
+    if isinstance(env, Path) or is_env_path(env):
+        return f"{display}: no such environment file"
+    folder = path.parent.resolve()
+    where = f"{folder / path.name}" + (
+        f" (from ${ENVIRONMENTS_VAR})" if os.environ.get(ENVIRONMENTS_VAR) else ""
+    )
+    if not folder.is_dir():
+        return (
+            f"environment {env!r} not found: looked for {where}, but {folder} does not exist "
+            f"(run `zdd init`, set {ENVIRONMENTS_VAR}=DIR or pass --env PATH)"
+        )
+    names = sorted(p.stem for p in folder.glob("*.y*ml"))
+    holds = f"{folder} holds {', '.join(names)}" if names else f"{folder} holds no *.yaml"
+    return f"environment {env!r} not found: looked for {where}; {holds} (or pass --env PATH)"
 
 
 def display_path(path: Path, cwd: Path | None = None) -> str:
@@ -97,6 +162,9 @@ def parse_environment(data: Any, display: str) -> Environment:
             display,
             [f"{display}: (top level): must be a mapping of fields (got {_describe(data)})"],
         )
+    left = placeholder_problems(data, display)
+    if left:
+        raise ConfigError(display, left)
     try:
         return Environment.model_validate(data)
     except ValidationError as exc:
@@ -110,17 +178,10 @@ def load_environment(env: str | Path, cwd: Path | None = None) -> Environment:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InputError(f"{display}: no such environment file") from None
+        raise InputError(_not_found(env, path, display)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{display}: cannot be read ({exc.__class__.__name__})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "somewhere"
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise ConfigError(display, [f"{display}: (yaml) {where}: {problem}"]) from None
-    return parse_environment(data, display)
+    return parse_environment(read_yaml(text, display), display)
 
 
 def environment_dir(env: str | Path, cwd: Path | None = None) -> Path:

@@ -7,11 +7,11 @@ moto will not check them (it accepts 33-character names and 45 s alarm periods).
 from __future__ import annotations
 
 import difflib
-import re
 
 from pydantic import Field, field_validator, model_validator
 
 from generator.colours import COLOURS, Colour
+from generator.config.analysis import Analysis
 from generator.config.base import (
     REGION,
     SLUG,
@@ -27,9 +27,10 @@ from generator.config.infra import (
     Container,
     HealthCheck,
     LoadBalancer,
-    Network,
     Stickiness,
 )
+from generator.config.network import Network
+from generator.config.notify import Webhooks
 from generator.config.rollout import (
     Database,
     Hook,
@@ -40,6 +41,7 @@ from generator.config.rollout import (
     Strategy,
     StrategyType,
 )
+from generator.config.sources import ModuleSource
 
 __all__ = [
     "AccessLogs",
@@ -52,6 +54,7 @@ __all__ = [
     "Hook",
     "Hooks",
     "LoadBalancer",
+    "ModuleSource",
     "Network",
     "StateBackend",
     "StepSpec",
@@ -59,6 +62,7 @@ __all__ = [
     "Store",
     "Strategy",
     "StrategyType",
+    "Webhooks",
     "is_image_tag",
 ]
 
@@ -85,18 +89,12 @@ class Environment(Model):
     store: Store = Field(default_factory=Store)
     hooks: Hooks = Field(default_factory=Hooks)
     database: Database | None = Field(None, description="Migrations checked by the gates")
-    webhooks: list[str] = Field(
-        default_factory=list, description="URLs that receive events as Slack-compatible JSON"
+    analysis: Analysis | None = Field(
+        None, description="Judge the new colour on metrics; omit for alarms only"
     )
+    webhooks: Webhooks = Field(default_factory=Webhooks)
+    modules: ModuleSource = Field(default_factory=ModuleSource)
     tags: dict[str, str] = Field(default_factory=dict, description="Tags on every resource")
-
-    @field_validator("webhooks")
-    @classmethod
-    def _webhooks(cls, v: list[str]) -> list[str]:
-        for url in v:
-            if not re.match(r"^https?://[^\s/]+", url):
-                raise ValueError(f"{url!r} must be an http(s) URL")
-        return v
 
     @field_validator("name", "service")
     @classmethod
@@ -143,6 +141,20 @@ class Environment(Model):
         return v
 
     @model_validator(mode="after")
+    def _alb_subnets(self) -> Environment:
+        if not self.load_balancer.internal and self.network.alb_subnet_ids is None:
+            raise ValueError(
+                "network.alb_subnet_ids: an internet-facing load balancer needs its own public "
+                "subnets; the tasks stay in network.subnet_ids (private, no public IP)"
+            )
+        return self
+
+    @property
+    def alb_subnet_ids(self) -> list[str]:
+        """The load balancer's subnets (an internal ALB may share the tasks' subnets)."""
+        return list(self.network.alb_subnet_ids or self.network.subnet_ids)
+
+    @model_validator(mode="after")
     def _certificate_region(self) -> Environment:
         arn = self.load_balancer.certificate_arn
         if arn is not None and arn.split(":")[3] != self.region:
@@ -150,6 +162,19 @@ class Environment(Model):
                 f"load_balancer.certificate_arn: an ALB in {self.region} needs a certificate "
                 f"from ACM in {self.region} (got one from {arn.split(':')[3]})"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _same_region_arns(self) -> Environment:
+        """A web ACL and alarm topics must be where the ALB and its alarms are."""
+        found = [("load_balancer.web_acl_arn", self.load_balancer.web_acl_arn)]
+        found += [("alarms.actions", arn) for arn in self.alarms.actions]
+        for field, arn in found:
+            if arn is not None and arn.split(":")[3] != self.region:
+                raise ValueError(
+                    f"{field}: {arn.split(':', 6)[-1]} must be in the environment's region "
+                    f"{self.region} (got one from {arn.split(':')[3]})"
+                )
         return self
 
     @model_validator(mode="after")

@@ -6,16 +6,18 @@ import itertools
 import json
 import re
 from collections.abc import Callable
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
 from generator.config.base import S3_BUCKET, Model
+from generator.config.hooks import EcsTaskHook, HttpHook, LambdaHook, hook_kind
+from generator.config.urls import store_url_problem
 
 
 class StepSpec(Model):
     percent: int = Field(ge=1, le=100, description="Share of traffic on the new colour")
-    bake_seconds: float | None = Field(None, ge=0, description="Bake after this step")
+    bake_seconds: float | None = Field(None, ge=0, le=86400, description="Bake after this step")
     gate: bool = Field(False, description="Wait for `zdd promote` after the bake")
 
 
@@ -39,9 +41,14 @@ class Strategy(Model):
     min_healthy_targets: int = Field(
         1, ge=0, description="Healthy targets the new colour needs before any shift"
     )
+    allow_unwatched: bool = Field(
+        False,
+        description="Release a colour the stack outputs list no alarms for (nothing watches it)",
+    )
     alarm_grace_seconds: float = Field(
         60,
         ge=0,
+        le=86400,
         description="How long alarm state may be unreadable or INSUFFICIENT_DATA "
         "before zdd fails closed",
     )
@@ -137,16 +144,41 @@ class Hook(Model):
     timeout_seconds: float = Field(300, gt=0, le=3600, description="Killed after this")
 
 
-class Hooks(Model):
-    """Commands run around traffic changes."""
+AnyHook = Annotated[
+    Annotated[Hook, Tag("command")]
+    | Annotated[HttpHook, Tag("http")]
+    | Annotated[EcsTaskHook, Tag("ecs_task")]
+    | Annotated[LambdaHook, Tag("lambda")],
+    Discriminator(
+        hook_kind,
+        custom_error_type="hook_kind",
+        custom_error_message="each hook is one of command, http, ecs_task or lambda",
+    ),
+]
 
-    pre_traffic: list[Hook] = Field(
+
+class Hooks(Model):
+    """Hooks run around traffic changes: commands, HTTP checks, ECS tasks, Lambda functions."""
+
+    pre_traffic: list[AnyHook] = Field(
         default_factory=list, description="Run before any weight moves; failure stops"
     )
-    post_promote: list[Hook] = Field(
+    post_test_traffic: list[AnyHook] = Field(
+        default_factory=list,
+        description="Run once the test listener reaches the new colour, before production "
+        "traffic; failure stops",
+    )
+    pre_step: list[AnyHook] = Field(
+        default_factory=list, description="Run before each weight change; failure rolls back"
+    )
+    post_step: list[AnyHook] = Field(
+        default_factory=list,
+        description="Run after each weight change, before its bake; failure rolls back",
+    )
+    post_promote: list[AnyHook] = Field(
         default_factory=list, description="Run after the new colour takes all traffic"
     )
-    on_rollback: list[Hook] = Field(
+    on_rollback: list[AnyHook] = Field(
         default_factory=list, description="Run after a rollback; never delays it"
     )
 
@@ -157,7 +189,7 @@ class Database(Model):
     migrations: str = Field(description="Directory of *.sql migrations, relative to the file")
     dialect: Literal["postgres", "mysql", "sqlite"] = Field(description="SQL dialect")
     rollback_window_seconds: float = Field(
-        3600, ge=0, description="How long the old colour may take traffic back"
+        3600, ge=0, le=31_536_000, description="How long the old colour may take traffic back"
     )
 
 
@@ -194,12 +226,9 @@ class Store(Model):
     @field_validator("url")
     @classmethod
     def _url(cls, v: str) -> str:
-        if v.startswith("dynamodb://"):
-            table = v.removeprefix("dynamodb://")
-            if not re.match(r"^[A-Za-z0-9_.-]{3,255}$", table):
-                raise ValueError("dynamodb://TABLE needs a valid DynamoDB table name")
-        elif not v:
-            raise ValueError("must be a directory or dynamodb://TABLE")
+        problem = store_url_problem(v)
+        if problem:
+            raise ValueError(problem)
         return v
 
     @property

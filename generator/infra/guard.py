@@ -15,6 +15,7 @@ or, for plans of stacks laid out differently, from a ``zdd:colour`` tag.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from generator.colours import COLOURS, Colour
@@ -37,6 +38,8 @@ class Verdict:
     accepted: bool
     violations: tuple[Violation, ...] = ()
     allowed: tuple[str, ...] = field(default_factory=tuple)
+    # Updates and replacements on the idle colour: a new release to shift to (CI uses it).
+    idle: tuple[str, ...] = field(default_factory=tuple)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -47,13 +50,25 @@ class Verdict:
                 for v in self.violations
             ],
             "allowed_changes": list(self.allowed),
+            "idle_changes": list(self.idle),
         }
 
 
+def _first_module(path: str | None) -> str | None:
+    """``blue`` of ``module.blue["x"].module.y.aws_lb.this``; None outside any module."""
+    if not path or not path.startswith("module."):
+        return None
+    return re.split(r"[.\[]", path.removeprefix("module."), maxsplit=1)[0] or None
+
+
 def colour_of(change: ResourceChange) -> Colour | None:
-    """The colour a resource belongs to, or None when it is shared."""
-    if change.module_address:
-        first = change.module_address.split(".")[1].split("[")[0]
+    """The colour a resource belongs to, or None when it is shared.
+
+    The module comes from ``module_address`` or, for plans that only give an
+    ``address``, from the address itself.
+    """
+    first = _first_module(change.module_address) or _first_module(change.address)
+    if first:
         for colour in COLOURS:
             if first == colour or first.endswith(f"_{colour}"):
                 return colour
@@ -66,6 +81,7 @@ def judge(plan: PlanSummary, live: Colour) -> Verdict:
     """Apply the rules to every change of ``plan`` with ``live`` serving users."""
     violations: list[Violation] = []
     allowed: list[str] = []
+    idle: list[str] = []
     for change in plan.changes:
         if change.is_harmless:
             continue
@@ -73,6 +89,8 @@ def judge(plan: PlanSummary, live: Colour) -> Verdict:
         destructive = change.is_replace or "delete" in change.actions or "forget" in change.actions
         if change.is_create_only or colour not in (live, None):
             allowed.append(f"{change.address} [{change.label}]")
+            if colour is not None and not change.is_create_only:
+                idle.append(f"{change.address} [{change.label}]")
         elif colour == live:
             violations.append(
                 Violation(change.address, change.actions, f"belongs to the live colour {live}")
@@ -87,7 +105,7 @@ def judge(plan: PlanSummary, live: Colour) -> Verdict:
             )
         else:
             allowed.append(f"{change.address} [{change.label}]")
-    return Verdict(live, not violations, tuple(violations), tuple(allowed))
+    return Verdict(live, not violations, tuple(violations), tuple(allowed), tuple(idle))
 
 
 def refusal_message(verdict: Verdict) -> str:

@@ -12,8 +12,22 @@ from generator.colours import COLOURS, Colour
 from generator.errors import InputError
 
 
+class EcsService(BaseModel):
+    """Where one colour runs: its ECS cluster and service."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    cluster: str
+    service: str
+
+
 class StackOutputs(BaseModel):
-    """What ``terraform output -json`` of a rendered stack returns."""
+    """What ``terraform output -json`` of a rendered stack returns.
+
+    ``versions`` and ``ecs_services`` are optional so that outputs files written
+    before they existed still load; without ``ecs_services`` zdd cannot check
+    readiness nor size the colours, and says so.
+    """
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
@@ -22,10 +36,19 @@ class StackOutputs(BaseModel):
     target_group_arns: dict[Colour, str]
     alarm_names: dict[Colour, list[str]]
     load_balancer_dns_name: str
+    versions: dict[Colour, str] | None = None
+    ecs_services: dict[Colour, EcsService] | None = None
+    # CloudWatch dimensions of the ALB's metrics (``analysis``); optional for older files.
+    load_balancer_arn_suffix: str | None = None
+    target_group_arn_suffixes: dict[Colour, str] | None = None
 
-    @field_validator("target_group_arns", "alarm_names")
+    @field_validator(
+        "target_group_arns", "alarm_names", "versions", "ecs_services", "target_group_arn_suffixes"
+    )
     @classmethod
-    def _both(cls, v: dict[str, Any]) -> dict[str, Any]:
+    def _both(cls, v: dict[str, Any] | None) -> dict[str, Any] | None:
+        if v is None:
+            return v
         missing = [c for c in COLOURS if c not in v]
         if missing:
             raise ValueError(f"needs both colours (missing {', '.join(missing)})")
@@ -47,13 +70,20 @@ class StackOutputs(BaseModel):
 
     def to_terraform_json(self) -> str:
         """The same format as ``terraform output -json``, for ``--outputs FILE``."""
-        data = self.model_dump()
-        types = {
+        data = self.model_dump(exclude_none=True)
+        types: dict[str, Any] = {
             "listener_arn": "string",
             "test_listener_arn": "string",
             "load_balancer_dns_name": "string",
             "target_group_arns": ["map", "string"],
             "alarm_names": ["map", ["list", "string"]],
+            "versions": ["map", "string"],
+            "load_balancer_arn_suffix": "string",
+            "target_group_arn_suffixes": ["map", "string"],
+            "ecs_services": [
+                "object",
+                {c: ["object", {"cluster": "string", "service": "string"}] for c in COLOURS},
+            ],
         }
         wrapped = {k: {"sensitive": False, "type": types[k], "value": v} for k, v in data.items()}
         return json.dumps(wrapped, indent=2, sort_keys=True) + "\n"

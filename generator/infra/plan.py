@@ -119,6 +119,8 @@ def load_plan(path: Path) -> PlanSummary:
     """Read a ``terraform show -json`` file; unreadable or malformed input is exit 2."""
     try:
         text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise _fail(str(path), "not JSON (not UTF-8 text); expected terraform show -json") from None
     except OSError as exc:
         raise _fail(
             str(path), f"cannot be read ({exc.strerror or exc.__class__.__name__})"
@@ -127,4 +129,6 @@ def load_plan(path: Path) -> PlanSummary:
         data = json.loads(text)
     except ValueError as exc:
         raise _fail(str(path), f"not JSON (line {getattr(exc, 'lineno', '?')})") from None
+    except RecursionError:
+        raise _fail(str(path), "JSON nested too deeply to be a Terraform plan") from None
     return parse_plan(data, str(path))

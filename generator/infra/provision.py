@@ -14,10 +14,11 @@ from pathlib import Path
 from generator.colours import Colour, other_colour
 from generator.config import Environment, is_image_tag
 from generator.errors import InputError, PlanRefused, TerraformError
+from generator.infra.ecs import VersionReader, deployed_versions
 from generator.infra.guard import Verdict, judge, refusal_message
 from generator.infra.outputs import StackOutputs, load_outputs
 from generator.infra.plan import PlanSummary, load_plan
-from generator.infra.render import generate
+from generator.infra.render import RenderedStack, generate
 from generator.infra.terraform import Echo, Terraform
 
 OUTPUTS_FILE = "zdd-outputs.json"
@@ -89,17 +90,32 @@ def plan_stack(
     live: Colour | None = None,
     outputs_file: Path | None = None,
     echo: Echo | None = None,
+    read_versions: VersionReader | None = None,
+    version: str | None = None,
 ) -> GuardedPlan:
-    """Render, init, plan, show; then the guard's verdict (not yet enforced)."""
+    """Render, init, plan, show; then the guard's verdict (not yet enforced).
+
+    With ``version``, that image tag goes onto the idle colour (as ``deploy`` does),
+    so the saved plan is a release that CI can review and then apply as it is.
+    """
+    if version is not None:
+        check_version_tag(version)
     generate(env, stack_dir)
     tf = Terraform(stack_dir, echo=echo, lock_timeout="60s")
     tf.init(backend=True)
-    plan_path = plan_file if plan_file.is_absolute() else Path.cwd() / plan_file
-    tf.plan(plan_path)
-    summary = tf.show_plan(plan_path, save_json=plan_json_path(plan_path))
+    outputs = applied_outputs(stack_dir, outputs_file)
     colour = live_colour(
         env, stack_dir, read_live, live=live, outputs_file=outputs_file, first_apply=True
     )
+    if outputs is not None or version is not None:  # keep the versions that run
+        rendered = as_deployed(env, outputs, read_versions) if outputs is not None else env
+        if version is not None:
+            idle = {**rendered.versions, other_colour(colour): version}
+            rendered = rendered.model_copy(update={"versions": idle})
+        generate(rendered, stack_dir)
+    plan_path = _absolute(plan_file)
+    tf.plan(plan_path)
+    summary = tf.show_plan(plan_path, save_json=plan_json_path(plan_path))
     return GuardedPlan(plan_path, summary, judge(summary, colour))
 
 
@@ -114,9 +130,8 @@ def guard_saved_plan(
     echo: Echo | None = None,
 ) -> GuardedPlan:
     """The guard's verdict on a plan saved earlier (before applying exactly that plan)."""
-    tf = Terraform(stack_dir, echo=echo, lock_timeout="60s")
-    plan_path = plan_file if plan_file.is_absolute() else Path.cwd() / plan_file
-    summary = tf.show_plan(plan_path)
+    plan_path = _absolute(plan_file)
+    summary = Terraform(stack_dir, echo=echo).show_plan(plan_path)
     colour = live_colour(
         env, stack_dir, read_live, live=live, outputs_file=outputs_file, first_apply=True
     )
@@ -138,6 +153,11 @@ def judge_plan_file(
     return GuardedPlan(plan_json, summary, judge(summary, colour))
 
 
+def _absolute(path: Path) -> Path:
+    # terraform runs in the stack directory: a relative plan path must not move with it.
+    return path if path.is_absolute() else Path.cwd() / path
+
+
 def apply_guarded(plan: GuardedPlan, stack_dir: Path, *, echo: Echo | None = None) -> None:
     """Apply exactly the saved plan the guard judged."""
     Terraform(stack_dir, echo=echo, lock_timeout="60s").apply(plan.plan_file)
@@ -146,6 +166,23 @@ def apply_guarded(plan: GuardedPlan, stack_dir: Path, *, echo: Echo | None = Non
 def plan_json_path(plan_file: Path) -> Path:
     """Where the plan's JSON is written: beside it, ``NAME.json``."""
     return plan_file.with_name(plan_file.name + ".json")
+
+
+def as_deployed(
+    env: Environment, outputs: StackOutputs | None, read_versions: VersionReader | None = None
+) -> Environment:
+    """``env`` with each colour's version as it runs (the file's seed a stack never applied)."""
+    if outputs is None:
+        return env
+    running = read_versions(outputs) if read_versions else deployed_versions(outputs, None)
+    return env.model_copy(update={"versions": {**env.versions, **running}})
+
+
+def generate_as_deployed(
+    env: Environment, stack_dir: Path, read_versions: VersionReader | None = None
+) -> tuple[RenderedStack, list[str]]:
+    """``zdd generate``: render the versions that run once the stack exists."""
+    return generate(as_deployed(env, applied_outputs(stack_dir), read_versions), stack_dir)
 
 
 def check_version_tag(version: str) -> str:
@@ -162,11 +199,18 @@ def put_version_on_idle(
     *,
     echo: Echo | None = None,
     terraform: type[Terraform] = Terraform,
+    read_versions: VersionReader | None = None,
 ) -> Path:
-    """Render ``version`` on the idle colour, plan, guard, apply; return the outputs file."""
+    """Render ``version`` on the idle colour, plan, guard, apply; return the outputs file.
+
+    The live colour keeps the version it runs (``read_versions``, else the stack's
+    ``versions`` output): the environment file's versions only seed a new stack.
+    """
     check_version_tag(version)
     stack_dir.mkdir(parents=True, exist_ok=True)
     tf = terraform(stack_dir, echo=echo, lock_timeout="60s")
+    generate(env, stack_dir)
+    tf.init(backend=True)  # before reading outputs: a remote state needs its backend
     try:
         outputs: StackOutputs | None = tf.output()
     except (TerraformError, InputError):
@@ -177,9 +221,11 @@ def put_version_on_idle(
         if found is None:
             raise InputError("the listener is split between colours: finish or abort that first")
         live = found
-    released = env.model_copy(update={"versions": {**env.versions, other_colour(live): version}})
+    running = as_deployed(env, outputs, read_versions)
+    released = running.model_copy(
+        update={"versions": {**running.versions, other_colour(live): version}}
+    )
     generate(released, stack_dir)
-    tf.init(backend=True)
     plan_path = stack_dir.resolve() / PLAN_FILE
     changes = tf.plan(plan_path)
     summary = tf.show_plan(plan_path, save_json=plan_json_path(plan_path))

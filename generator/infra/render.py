@@ -1,58 +1,75 @@
-"""Render an environment into a Terraform root stack (templates/ + modules/).
+"""Render an environment into a self-contained Terraform root stack (templates/ + modules/).
 
 Rendering is pure until ``write_stack``: every file is rendered in memory first,
-so bad input never leaves a half-written stack behind.
+so bad input never leaves a half-written stack behind. Templates and modules are
+package data (``generator.infra.assets``); the modules a stack uses are vendored
+into it under ``modules/`` unless the environment pins another source.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
-from dataclasses import dataclass
-from functools import lru_cache
+import re
+from dataclasses import dataclass, field
+from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
 from generator.colours import COLOURS
 from generator.config import Environment
-from generator.errors import InputError, ZddError
-from generator.files import atomic_write
+from generator.errors import InputError
+from generator.files import atomic_write, check_encodable
+from generator.infra.assets import read_templates
 from generator.infra.hcl import hcl_value
+from generator.infra.vendor import VENDOR_DIR, VendoredModule, module_source, vendor, vendored_names
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-TEMPLATES_DIR = PROJECT_ROOT / "templates"
-MODULES_DIR = PROJECT_ROOT / "modules"
 MANIFEST = ".zdd-manifest.json"
+_MODULE_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+_MODULE_PATH = re.compile(r"^[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*$")
 
 
 @dataclass(frozen=True)
 class RenderedStack:
-    """File name -> content of one root stack, not yet on disk."""
+    """File name -> content of one root stack, and the modules vendored into it; not yet on disk."""
 
     files: dict[str, str]
+    modules: dict[str, VendoredModule] = field(default_factory=dict)
+
+    def all_files(self) -> dict[str, str]:
+        """Every file zdd writes, by path relative to the stack directory."""
+        found = dict(self.files)
+        for module in self.modules.values():
+            for path, text in module.files.items():
+                found[f"{VENDOR_DIR}/{module.name}/{path}"] = text
+        return found
 
 
-@lru_cache(maxsize=4)
-def _jinja(templates_dir: Path) -> jinja2.Environment:
+_Compiled = tuple[tuple[str, jinja2.Template], ...]
+_COMPILED: dict[Traversable | None, _Compiled] = {}
+
+
+def _templates(templates_dir: Traversable | None) -> _Compiled:
+    """Compiled once per process (the templates do not change while zdd runs)."""
+    compiled = _COMPILED.get(templates_dir)
+    if compiled is None:
+        compiled = _COMPILED[templates_dir] = _compile(read_templates(templates_dir))
+    return compiled
+
+
+def _compile(sources: dict[str, str]) -> _Compiled:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        loader=jinja2.DictLoader(sources),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
-        auto_reload=False,  # templates do not change while zdd runs: no stat() per render
         trim_blocks=True,
         lstrip_blocks=True,
         autoescape=False,  # HCL, not HTML: strings go through the hcl filter instead
     )
     env.filters["hcl"] = hcl_value
-    return env
-
-
-@lru_cache(maxsize=4)
-def _templates(templates_dir: Path) -> tuple[tuple[str, jinja2.Template], ...]:
-    jenv = _jinja(templates_dir)
-    names = sorted(p.name for p in templates_dir.glob("*.tf.j2"))
-    return tuple((name, jenv.get_template(name)) for name in names)
+    return tuple((name, env.get_template(name)) for name in sorted(sources))
 
 
 def resource_tags(env: Environment) -> dict[str, str]:
@@ -65,73 +82,137 @@ def resource_tags(env: Environment) -> dict[str, str]:
     }
 
 
-def modules_source(out_dir: Path, modules_dir: Path = MODULES_DIR) -> str:
-    """Relative path from the stack to modules/, as Terraform wants local sources."""
-    rel = os.path.relpath(modules_dir.resolve(), out_dir.resolve())
-    rel = rel.replace(os.sep, "/")
-    return rel if rel.startswith(".") else f"./{rel}"
-
-
 def render_stack(
     env: Environment,
-    out_dir: Path,
-    templates_dir: Path = TEMPLATES_DIR,
-    modules_dir: Path = MODULES_DIR,
+    out_dir: Path | None = None,
+    templates_dir: Traversable | None = None,
+    modules_dir: Traversable | None = None,
 ) -> RenderedStack:
-    """Render every template for ``env``; a template that renders empty is not produced."""
-    templates = _templates(templates_dir)
-    if not templates:
-        raise ZddError(f"{templates_dir}: no *.tf.j2 templates found; the zdd install is broken")
-    context = {
+    """Render every template for ``env``; a template that renders empty is not produced.
+
+    ``out_dir`` is not needed any more (module sources no longer depend on where the
+    stack is written) and kept for callers that pass it. ``templates_dir`` and
+    ``modules_dir`` default to the ones packaged with zdd.
+    """
+    context: dict[str, Any] = {
         "env": env,
         "colours": COLOURS,
         "tags": resource_tags(env),
-        "modules": modules_source(out_dir, modules_dir),
+        "module_source": lambda name: module_source(env.modules, name),
+        "modules": f"./{VENDOR_DIR}",  # templates that still write `source = modules ~ "/NAME"`
     }
     files: dict[str, str] = {}
-    for name, template in templates:
+    for name, template in _templates(templates_dir):
         text = template.render(context)
         if text.strip():
             files[name.removesuffix(".j2")] = text.lstrip("\n")
-    return RenderedStack(files)
+    return RenderedStack(files, vendor(vendored_names(files), modules_dir))
 
 
-def _previous_files(out_dir: Path) -> set[str]:
+@dataclass(frozen=True)
+class _Manifest:
+    files: set[str]
+    modules: dict[str, tuple[str, set[str]]]  # name -> (digest, paths inside the module)
+
+    def paths(self) -> set[str]:
+        return self.files | {
+            f"{VENDOR_DIR}/{name}/{path}"
+            for name, (_, paths) in self.modules.items()
+            for path in paths
+        }
+
+
+def _read_manifest(out_dir: Path) -> _Manifest:
+    """What zdd wrote last time; only names it could have written are believed."""
     try:
         data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
-        return {str(f) for f in data.get("files", []) if "/" not in str(f)}
-    except (OSError, ValueError, AttributeError):
-        return set()
+        files = {str(f) for f in data.get("files", []) if "/" not in str(f) and str(f) != ".."}
+        modules: dict[str, tuple[str, set[str]]] = {}
+        for name, entry in (data.get("modules") or {}).items():
+            paths = {
+                str(p)
+                for p in entry.get("files", [])
+                if _MODULE_PATH.match(str(p)) and ".." not in str(p).split("/")
+            }
+            if _MODULE_NAME.match(str(name)):
+                modules[str(name)] = (str(entry.get("digest", "")), paths)
+        return _Manifest(files, modules)
+    except (OSError, ValueError, AttributeError, TypeError):
+        return _Manifest(set(), {})
+
+
+def _manifest_text(stack: RenderedStack) -> str:
+    data: dict[str, Any] = {"generated_by": "zdd", "files": sorted(stack.files)}
+    if stack.modules:
+        data["modules"] = {
+            name: {"digest": module.digest, "files": sorted(module.files)}
+            for name, module in sorted(stack.modules.items())
+        }
+    return json.dumps(data, indent=2) + "\n"
+
+
+def _write_if_changed(target: Path, text: str) -> None:
+    try:
+        if target.read_text(encoding="utf-8") == text:
+            return  # unchanged files keep their mtime: nothing downstream rebuilds
+    except (OSError, UnicodeDecodeError):
+        pass
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(target, text)
+
+
+def _prune_empty_dirs(out_dir: Path, removed: list[str]) -> None:
+    """Remove folders under ``modules/`` that removing zdd's files left empty."""
+    parents = {p for name in removed for p in Path(name).parents if p.parts[:1] == (VENDOR_DIR,)}
+    for parent in sorted(parents, key=lambda p: len(p.parts), reverse=True):
+        with contextlib.suppress(OSError):  # not empty: a user's file keeps its folder
+            (out_dir / parent).rmdir()
+
+
+def _all_there(base: Path, module: VendoredModule) -> bool:
+    """Every file of the module on disk at its size: checked with stat(), nothing read."""
+    try:
+        return all(
+            (base / path).stat().st_size == len(text.encode("utf-8"))
+            for path, text in module.files.items()
+        )
+    except OSError:
+        return False
 
 
 def write_stack(stack: RenderedStack, out_dir: Path) -> list[str]:
     """Write the stack; remove files zdd wrote before that are no longer produced.
 
-    Only names listed in zdd's own manifest are ever removed, so a user's extra
-    ``*.tf`` file or Terraform's ``.terraform/`` directory are never touched.
-    Returns the names removed.
+    Only paths listed in zdd's own manifest are ever removed, so a user's extra
+    ``*.tf`` file or Terraform's ``.terraform/`` directory are never touched. A
+    vendored module whose digest is the one recorded and whose files are all there,
+    at their size, is neither read nor rewritten. Returns the paths removed.
     """
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(f"{out_dir}: --out must be a directory")
     out_dir.mkdir(parents=True, exist_ok=True)
-    stale = sorted(_previous_files(out_dir) - set(stack.files))
+    previous = _read_manifest(out_dir)
+    wanted = stack.all_files()
+    check_encodable(wanted)  # a file that cannot be written stops the stack before any is
     for name, text in sorted(stack.files.items()):
-        target = out_dir / name
-        try:
-            if target.read_text(encoding="utf-8") == text:
-                continue
-        except OSError:
-            pass
-        atomic_write(target, text)
+        _write_if_changed(out_dir / name, text)
+    for module in stack.modules.values():
+        recorded = previous.modules.get(module.name)
+        base = out_dir / VENDOR_DIR / module.name
+        if recorded is not None and recorded[0] == module.digest and _all_there(base, module):
+            continue
+        for path, text in module.files.items():
+            _write_if_changed(base / path, text)
+    stale = sorted(previous.paths() - set(wanted))
     for name in stale:
         (out_dir / name).unlink(missing_ok=True)
-    manifest = json.dumps({"generated_by": "zdd", "files": sorted(stack.files)}, indent=2) + "\n"
-    atomic_write(out_dir / MANIFEST, manifest)
+    _prune_empty_dirs(out_dir, stale)
+    atomic_write(out_dir / MANIFEST, _manifest_text(stack))
     return stale
 
 
 def generate(env: Environment, out_dir: Path) -> tuple[RenderedStack, list[str]]:
-    """Render and write ``env`` into ``out_dir``; return the stack and the names removed."""
+    """Render and write ``env`` into ``out_dir``; return the stack and the paths removed."""
     stack = render_stack(env, out_dir)
     removed = write_stack(stack, out_dir)
     return stack, removed

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from generator.errors import LockHeld, StoreError
-from generator.journal.model import JournalDoc, LockInfo
+from generator.errors import LeaseLost, LockHeld, StoreError
+from generator.journal.model import JournalDoc, LockInfo, dump_journal
 from generator.journal.store import (
     DEFAULT_LEASE_SECONDS,
     Owner,
@@ -83,10 +83,14 @@ class DynamoStore:
         try:
             return JournalDoc.model_validate_json(item["doc"]["S"])
         except (KeyError, ValidationError):
-            raise StoreError(f"dynamodb://{self.table}: journal item is corrupt") from None
+            raise StoreError(
+                f"dynamodb://{self.table}: journal item {self.doc_key} is corrupt; it was not "
+                "changed"
+            ) from None
 
     def save(self, doc: JournalDoc) -> None:
         expected = doc.version
+        text = dump_journal(doc, expected + 1)
         doc.version += 1
         condition: dict[str, Any]
         if expected == 0:
@@ -103,7 +107,7 @@ class DynamoStore:
                     Item={
                         "pk": {"S": self.doc_key},
                         "version": {"N": str(doc.version)},
-                        "doc": {"S": doc.model_dump_json()},
+                        "doc": {"S": text},
                     },
                     **condition,
                 )
@@ -122,7 +126,13 @@ class DynamoStore:
             ).get("Item")
         if not item:
             return None
-        return LockInfo.model_validate(json.loads(item["lease"]["S"]))
+        try:
+            return LockInfo.model_validate(json.loads(item["lease"]["S"]))
+        except (KeyError, TypeError, ValueError):  # ValueError: not JSON, or not a lease
+            raise StoreError(
+                f"dynamodb://{self.table}: lock item {self.lock_key} is corrupt; delete it "
+                "if no zdd runs"
+            ) from None
 
     def _put_lease(self, info: LockInfo, **condition: Any) -> None:
         with self._calls():
@@ -166,7 +176,8 @@ class DynamoStore:
     def heartbeat(self, owner: Owner) -> None:
         holder = self.lock_info()
         if holder is None or holder.owner != owner.id:
-            raise LockHeld("lost the listener lock to another run (--break-lock?)")
+            who = holder.describe() if holder else "nobody (the lock item was removed)"
+            raise LeaseLost(f"lost the listener lock: it is held by {who}")
         now = self.clock()
         renewed = holder.model_copy(update={"expires": now + self.lease_seconds})
         try:
@@ -178,7 +189,7 @@ class DynamoStore:
             )
         except Exception as exc:
             if self._conditional_failed(exc):
-                raise LockHeld("lost the listener lock to another run (--break-lock?)") from None
+                raise LeaseLost("lost the listener lock: it changed hands") from None
             raise
 
     def release(self, owner: Owner) -> None:

@@ -10,9 +10,9 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 from pydantic import ValidationError
 
-from generator.errors import LockHeld, StoreError
+from generator.errors import LeaseLost, LockHeld, StoreError
 from generator.files import atomic_write
-from generator.journal.model import JournalDoc, LockInfo
+from generator.journal.model import JournalDoc, LockInfo, dump_journal
 from generator.journal.store import (
     DEFAULT_LEASE_SECONDS,
     Owner,
@@ -74,6 +74,10 @@ class LocalStore:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return JournalDoc(service=self.service, environment=self.environment)
+        except UnicodeDecodeError:
+            raise StoreError(
+                f"{self.path}: journal is corrupt (not UTF-8 text); it was not changed"
+            ) from None
         except OSError as exc:
             raise StoreError(f"{self.path}: cannot be read ({exc.strerror or exc})") from None
         try:
@@ -90,16 +94,19 @@ class LocalStore:
             on_disk = self._read_doc()
             if on_disk.version != doc.version:
                 raise VersionConflict(f"{self.path}: changed by another writer")
+            text = dump_journal(doc, doc.version + 1, indent=2)
+            self._write(self.path, text + "\n")
             doc.version += 1
-            self._write(self.path, doc.model_dump_json(indent=2) + "\n")
 
     def lock_info(self) -> LockInfo | None:
         try:
             return LockInfo.model_validate_json(self.lease_path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return None
-        except (OSError, ValidationError):
-            raise StoreError(f"{self.lease_path}: lock file unreadable") from None
+        except (OSError, ValueError):  # ValueError: not UTF-8, not JSON, not a lease
+            raise StoreError(
+                f"{self.lease_path}: lock file unreadable; remove it if no zdd runs"
+            ) from None
 
     def _lease(self, owner: Owner, since: float | None = None) -> LockInfo:
         return new_lease(owner, self.clock(), self.lease_seconds, since)
@@ -117,7 +124,8 @@ class LocalStore:
         with self._mutex():
             info = self.lock_info()
             if info is None or info.owner != owner.id:
-                raise LockHeld("lost the listener lock to another run (--break-lock?)")
+                who = info.describe() if info else "nobody (the lock file was removed)"
+                raise LeaseLost(f"lost the listener lock: it is held by {who}")
             self._write(self.lease_path, self._lease(owner, info.since).model_dump_json() + "\n")
 
     def release(self, owner: Owner) -> None:

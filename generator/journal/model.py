@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import PydanticSerializationError
 
 from generator.colours import Colour
+from generator.errors import StoreError
+from generator.journal.verdicts import CheckVerdict, StepVerdicts
 
 SCHEMA = 1
 HISTORY_LIMIT = 100
@@ -29,7 +32,10 @@ Request = Literal["promote", "abort"]
 
 
 class JournalModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # JSON has no infinity: an infinite float would be written as null and read back
+    # as something else. Refuse it when the model is built; one assigned later is
+    # written as a string that does not read back, so ``dump_journal`` refuses it.
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, ser_json_inf_nan="strings")
 
 
 class Step(JournalModel):
@@ -56,6 +62,18 @@ class JournalEvent(JournalModel):
     data: dict[str, Any] = Field(default_factory=dict)
 
 
+class Actor(JournalModel):
+    """Who started a run: a person, or the CI job that ran it."""
+
+    user: str
+    host: str = ""
+    command: str = ""
+    ci_url: str | None = None  # the CI job's page, when the run was a CI job
+
+    def describe(self) -> str:
+        return self.user + (f" ({self.ci_url})" if self.ci_url else "")
+
+
 class Deployment(JournalModel):
     id: str
     release: str | None = None
@@ -73,12 +91,42 @@ class Deployment(JournalModel):
     started_at: float
     finished_at: float | None = None
     outcome_reason: str | None = None
-    migrations: list[str] = Field(default_factory=list)
+    migrations: list[str] = Field(default_factory=list)  # PATH@sha256:HASH under the folder
     events: list[JournalEvent] = Field(default_factory=list)
+    actor: Actor | None = None  # who ran it
+    versions: dict[Colour, str] | None = None  # what each colour ran, from the stack
+    verdicts: list[CheckVerdict] = Field(default_factory=list)  # latest, step being baked
+    step_verdicts: list[StepVerdicts] = Field(default_factory=list)  # what decided each step
+    zdd_version: str | None = None  # which zdd made this release (None: written by an older one)
 
     @property
     def terminal(self) -> bool:
         return self.status in TERMINAL
+
+
+class CapacityChange(JournalModel):
+    """zdd resized a colour's ECS service: kept to account for what scaling down saved."""
+
+    colour: Colour
+    action: Literal["scale_down", "scale_up"]
+    tasks: int  # tasks removed (scale_down) or started (scale_up)
+    at: float
+    reason: str = ""
+    deployment: str | None = None
+
+
+class Refusal(JournalModel):
+    """A release refused before any weight moved (pre-flight, a pre-traffic hook, migrations)."""
+
+    at: float
+    stage: str  # preflight, pre_traffic, migrations
+    reason: str
+    release: str | None = None
+    from_colour: Colour | None = None
+    to_colour: Colour | None = None
+    deployment_id: str | None = None  # set when the deployment had started (hooks)
+    actor: Actor | None = None
+    waited_seconds: float = 0.0  # how long it waited (for alarm data) before refusing
 
 
 class JournalDoc(JournalModel):
@@ -89,6 +137,8 @@ class JournalDoc(JournalModel):
     current: Deployment | None = None
     history: list[Deployment] = Field(default_factory=list)
     finalized_migrations: list[str] = Field(default_factory=list)
+    refusals: list[Refusal] = Field(default_factory=list)
+    capacity: list[CapacityChange] = Field(default_factory=list)
 
     def archive_current(self) -> None:
         """Move a finished deployment into the bounded history."""
@@ -97,9 +147,32 @@ class JournalDoc(JournalModel):
             self.history = self.history[-HISTORY_LIMIT:]
             self.current = None
 
+    def record_refusal(self, refusal: Refusal) -> None:
+        """Keep a refusal in the bounded audit log."""
+        self.refusals = [*self.refusals, refusal][-HISTORY_LIMIT:]
+
     def last_promoted(self) -> Deployment | None:
         candidates = [d for d in [*self.history, self.current] if d and d.status == "promoted"]
         return candidates[-1] if candidates else None
+
+
+def dump_journal(doc: JournalDoc, version: int, *, indent: int | None = None) -> str:
+    """The JSON of ``doc`` at ``version``, checked to read back as the same document.
+
+    A document that would not read back (a non-finite float set after the model was
+    built, say) is refused before it is written: a journal that cannot be read
+    would leave every later command saying "journal is corrupt".
+    """
+    try:
+        text = doc.model_copy(update={"version": version}).model_dump_json(indent=indent)
+    except PydanticSerializationError as exc:  # a lone surrogate has no UTF-8 form
+        raise StoreError(f"journal not written: it cannot be encoded ({exc})") from None
+    try:
+        JournalDoc.model_validate_json(text)
+    except ValidationError as exc:
+        where = ".".join(str(p) for p in exc.errors()[0]["loc"])
+        raise StoreError(f"journal not written: {where} would not read back") from None
+    return text
 
 
 class LockInfo(JournalModel):

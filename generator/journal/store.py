@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from generator.errors import StoreError
+from generator.config.urls import store_url_problem
+from generator.errors import InputError, StoreError
 from generator.journal.model import JournalDoc, LockInfo
 
 if TYPE_CHECKING:
@@ -126,6 +127,9 @@ def open_store(
 ) -> DeploymentStore:
     """``dynamodb://TABLE`` or a directory (relative to ``base_dir``)."""
     lease = DEFAULT_LEASE_SECONDS if lease_seconds is None else lease_seconds
+    problem = store_url_problem(url)
+    if problem:
+        raise InputError(f"--store: {problem} (got {url!r})")
     if url.startswith("dynamodb://"):
         from generator.journal.dynamo import DynamoStore
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -164,12 +165,27 @@ def _statements(sql: str, dialect: Dialect) -> list[tuple[int, str]]:
     return out
 
 
+_EXECUTABLE_COMMENT = re.compile(r"/\*(M?!\d{0,6})(.*?)\*/", re.DOTALL)
+
+
+def _executable_comments(sql: str) -> str:
+    """MySQL (and MariaDB, ``/*M!``) run the content of ``/*!NNNNN ... */``: a comment to
+    the parser is a statement to the server. Unwrap them, keeping every offset and line."""
+
+    def unwrap(match: re.Match[str]) -> str:
+        return " " * (2 + len(match.group(1))) + match.group(2) + "  "
+
+    return _EXECUTABLE_COMMENT.sub(unwrap, sql)
+
+
 def check_sql(sql: str, dialect: Dialect, file: str = "<sql>") -> list[Finding]:
     """Classify every statement of one migration's text."""
     import sqlglot
     from sqlglot.errors import ParseError, TokenError
 
     logging.getLogger("sqlglot").setLevel(logging.ERROR)
+    if dialect == "mysql":
+        sql = _executable_comments(sql)
     try:
         statements = _statements(sql, dialect)
     except TokenError as exc:
@@ -204,12 +220,16 @@ def check_path(path: Path, dialect: Dialect, display: Callable[[Path], str] = st
         raise InputError(f"--dialect: expected one of {', '.join(DIALECTS)} (got {dialect!r})")
     findings: list[Finding] = []
     for file in migration_files(path):
-        try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            raise InputError(f"{display(file)}: cannot be read as UTF-8 text") from None
-        findings.extend(check_sql(text, dialect, display(file)))
+        findings.extend(check_sql(read_migration(file, display(file)), dialect, display(file)))
     return findings
+
+
+def read_migration(file: Path, display: str) -> str:
+    """A migration's text; not UTF-8 (or unreadable) is bad input (exit 2), everywhere."""
+    try:
+        return file.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        raise InputError(f"{display}: cannot be read as UTF-8 text") from None
 
 
 def findings_json(findings: list[Finding]) -> str:

@@ -1,14 +1,36 @@
-"""The expand/contract gates: what a release may ship, and when contracts may run."""
+"""The expand/contract gates: what a release may ship, and when contracts may run.
+
+A migration is identified by its path under the migrations folder and the hash of
+its content, recorded as ``PATH@sha256:HASH``: ``a/001.sql`` and ``b/001.sql`` are
+different migrations, and a file that changed after it shipped is refused instead
+of being taken for the one that shipped.
+"""
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 
 from generator.config import Environment
 from generator.errors import InputError, MigrationRefused
 from generator.journal.model import JournalDoc
 from generator.journal.store import DeploymentStore, update
-from generator.migrations.classify import Finding, check_sql, migration_files
+from generator.migrations.classify import Finding, check_sql, migration_files, read_migration
+
+_HASH = "@sha256:"
+
+
+@dataclass(frozen=True)
+class Migration:
+    path: str  # relative to the migrations folder, with /
+    file: Path
+    text: str
+    digest: str
+
+    @property
+    def ident(self) -> str:
+        return f"{self.path}{_HASH}{self.digest}"
 
 
 def _migrations_dir(env: Environment, base: Path) -> Path | None:
@@ -18,13 +40,48 @@ def _migrations_dir(env: Environment, base: Path) -> Path | None:
     return path if path.is_absolute() else base / path
 
 
-def _shipped(store: DeploymentStore) -> set[str]:
+def _migrations(directory: Path) -> list[Migration]:
+    found = []
+    for file in migration_files(directory):
+        path = file.relative_to(directory).as_posix() if directory.is_dir() else file.name
+        text = read_migration(file, path)
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+        found.append(Migration(path, file, text, digest))
+    return found
+
+
+def _shipped(store: DeploymentStore) -> dict[str, str | None]:
+    """Path -> content hash of every migration shipped or finalized (None: not recorded)."""
     doc = store.load()
-    names: set[str] = set(doc.finalized_migrations)
+    shipped: dict[str, str | None] = {}
+    entries = list(doc.finalized_migrations)
     for dep in [*doc.history, doc.current]:
         if dep is not None and dep.status == "promoted":
-            names.update(dep.migrations)
-    return names
+            entries.extend(dep.migrations)
+    for entry in entries:
+        path, _, digest = entry.partition(_HASH)
+        shipped[path] = digest or shipped.get(path)
+    return shipped
+
+
+def _pending(directory: Path, store: DeploymentStore) -> list[Migration]:
+    """Migrations not shipped yet; a shipped one whose content changed is refused (exit 3)."""
+    shipped = _shipped(store)
+    pending, changed = [], []
+    for migration in _migrations(directory):
+        if migration.path not in shipped:
+            pending.append(migration)
+        elif shipped[migration.path] not in (None, migration.digest):
+            changed.append(
+                f"{migration.path} (shipped as {shipped[migration.path]}, now {migration.digest})"
+            )
+    if changed:
+        raise MigrationRefused(
+            "migrations changed after they shipped: "
+            + "; ".join(changed)
+            + ". A shipped migration already ran: restore it and add a new migration instead"
+        )
+    return pending
 
 
 def pending_release_migrations(env: Environment, base: Path, store: DeploymentStore) -> list[str]:
@@ -36,11 +93,10 @@ def pending_release_migrations(env: Environment, base: Path, store: DeploymentSt
     directory = _migrations_dir(env, base)
     if directory is None or env.database is None:
         return []
-    shipped = _shipped(store)
-    files = [f for f in migration_files(directory) if f.name not in shipped]
+    pending = _pending(directory, store)
     risky: list[Finding] = []
-    for file in files:
-        for finding in check_sql(file.read_text(encoding="utf-8"), env.database.dialect, file.name):
+    for migration in pending:
+        for finding in check_sql(migration.text, env.database.dialect, migration.path):
             if finding.cls != "expand":
                 risky.append(finding)
     if risky:
@@ -49,7 +105,7 @@ def pending_release_migrations(env: Environment, base: Path, store: DeploymentSt
             "pending migrations would break the old colour while it can still take traffic "
             f"back; ship them with `zdd finalize` after the old colour is retired:\n{lines}"
         )
-    return [f.name for f in files]
+    return [m.ident for m in pending]
 
 
 def finalize(env: Environment, base: Path, store: DeploymentStore, now: float) -> list[str]:
@@ -72,11 +128,11 @@ def finalize(env: Environment, base: Path, store: DeploymentStore, now: float) -
             f"{last.from_colour} may still take traffic back for {left:.0f}s "
             f"(database.rollback_window_seconds = {window:g}); finalize after that"
         )
-    shipped = _shipped(store)
-    names = [f.name for f in migration_files(directory) if f.name not in shipped]
+    pending = _pending(directory, store)
+    names = [m.ident for m in pending]
 
     def record(d: JournalDoc) -> None:
         d.finalized_migrations = sorted({*d.finalized_migrations, *names})
 
     update(store, record)
-    return names
+    return [m.path for m in pending]

@@ -14,6 +14,8 @@ from generator.colours import Colour
 from generator.errors import PreflightRefused
 from generator.journal.model import JournalDoc
 from generator.rollout.context import RunContext
+from generator.rollout.judging import begin_step, record_verdicts
+from generator.rollout.progress import BakeProgress, report_preflight_poll
 from generator.rollout.rollback import Rollback
 from generator.rollout.signals import Reading
 
@@ -50,8 +52,9 @@ def preflight(ctx: RunContext, target: Colour) -> None:
     unknown_since: float | None = None
     while True:
         now = ctx.clock.now()
+        readings = ctx.poll(target, "preflight")
         verdict = assess(
-            ctx.poll(target, "preflight"),
+            readings,
             now=now,
             unknown_since=unknown_since,
             grace=ctx.settings.alarm_grace_seconds,
@@ -63,6 +66,8 @@ def preflight(ctx: RunContext, target: Colour) -> None:
                 f"{target} is not fit to take traffic: {verdict.reason}; nothing was moved"
             )
         unknown_since = verdict.unknown_since
+        assert unknown_since is not None
+        report_preflight_poll(ctx, target, readings, now=now, unknown_since=unknown_since)
         ctx.clock.sleep(ctx.settings.poll_seconds)
 
 
@@ -73,8 +78,10 @@ def bake(ctx: RunContext, doc: JournalDoc, index: int) -> BakeResult:
     step = dep.schedule[index]
     start = ctx.clock.now()
     deadline = start + step.bake_seconds
+    begin_step(ctx, doc, index, start)
     unknown_since: float | None = None
     gate_since: float | None = None
+    progress = BakeProgress(ctx, dep, index, start, deadline)
     ctx.emit(
         "bake.start",
         f"baking {step.percent}% on {dep.to_colour} for {step.bake_seconds:g}s",
@@ -83,19 +90,16 @@ def bake(ctx: RunContext, doc: JournalDoc, index: int) -> BakeResult:
     while True:
         polled_at = ctx.clock.now()
         readings = ctx.poll(dep.to_colour, "bake")
+        record_verdicts(ctx, doc, index)
         now = ctx.clock.now()
         verdict = assess(
             readings, now=now, unknown_since=unknown_since, grace=ctx.settings.alarm_grace_seconds
         )
+        progress.verdicts(readings, at_gate=gate_since is not None)
         if verdict.decision == "fail":
             raise Rollback(f"{dep.to_colour}: {verdict.reason}")
         unknown_since = verdict.unknown_since
-        ctx.emit(
-            "bake.poll",
-            f"{step.percent}% on {dep.to_colour}: "
-            f"{'signals OK' if unknown_since is None else 'not yet known'}, "
-            f"{max(0.0, deadline - now):.0f}s left",
-        )
+        progress.poll(readings, now=now, unknown_since=unknown_since, gate_since=gate_since)
         request = pending_request(ctx, doc)
         if request == "abort":
             raise Rollback("aborted by zdd abort", status="aborted")
@@ -119,6 +123,7 @@ def bake(ctx: RunContext, doc: JournalDoc, index: int) -> BakeResult:
         ctx.clock.sleep(max(wait, 0.0))
     dep.status = "in_progress"
     dep.baked_index = index
+    ctx.emit("bake.passed", f"baked {step.percent}% on {dep.to_colour}", "success", dep=dep)
     ctx.save(doc)
     return "baked"
 

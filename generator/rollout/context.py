@@ -6,16 +6,21 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
+from generator import interrupts
 from generator.colours import Colour
 from generator.config import Hooks, Strategy
-from generator.errors import DriftError
+from generator.errors import DriftError, LeaseLost, StoreError
 from generator.events import Event, EventBus
-from generator.journal.model import Deployment, JournalDoc, JournalEvent
-from generator.journal.store import DeploymentStore, Owner
+from generator.journal.model import Actor, Deployment, JournalDoc, JournalEvent
+from generator.journal.store import DeploymentStore, Owner, VersionConflict
+from generator.rollout.audit import detect_actor, snapshot
 from generator.rollout.routing import ListenerState, TrafficRouter, format_weights
 from generator.rollout.signals import HealthSignal, Phase, Reading
+
+if TYPE_CHECKING:
+    from generator.hook_kinds import HookRunner
 
 
 class Clock(Protocol):
@@ -44,6 +49,7 @@ class EngineSettings:
         return cls(
             poll_seconds=strategy.poll_seconds,
             alarm_grace_seconds=strategy.alarm_grace_seconds,
+            gate_timeout_seconds=strategy.gate_timeout_seconds,
         )
 
 
@@ -62,6 +68,16 @@ class RunContext:
     hooks_cwd: Path = field(default_factory=Path.cwd)
     last_state: ListenerState | None = None
     last_heartbeat: float = 0.0
+    versions: dict[Colour, str] = field(default_factory=dict)  # what each colour runs
+    hook_runner: HookRunner | None = None  # hooks of every kind; None: commands only
+    _actor: Actor | None = None
+
+    @property
+    def actor(self) -> Actor:
+        """Who runs this release (user, CI job), detected once."""
+        if self._actor is None:
+            self._actor = detect_actor(self.owner.command)
+        return self._actor
 
     def emit(
         self,
@@ -71,21 +87,56 @@ class RunContext:
         dep: Deployment | None = None,
         **data: object,
     ) -> None:
-        """Show an event; with ``dep`` (and not a poll) also keep it in the journal."""
-        event = Event(kind, message, self.clock.now(), level, dict(data))
-        if dep is not None and kind != "bake.poll":
+        """Show an event; with ``dep`` (and not a ``*.poll`` progress report) also keep it
+        in the journal. Events about a deployment carry a snapshot of where it stands."""
+        shot = snapshot(dep, self.owner) if dep is not None else None
+        event = Event(kind, message, self.clock.now(), level, dict(data), shot)
+        if dep is not None and not event.is_progress:
             dep.events.append(
                 JournalEvent(at=event.at, kind=kind, message=message, data=dict(data))
             )
         self.events.emit(event)
 
     def save(self, doc: JournalDoc) -> None:
+        """Write the journal; a stop signal arriving meanwhile waits for the write.
+
+        A conflicting write is merged when this run still holds the lease: the
+        other writer was ``zdd promote``/``abort`` (a request) or ``finalize``, or
+        our own earlier write whose reply was lost. Without the lease it is
+        ``LeaseLost``: another run owns the journal now.
+        """
+        with interrupts.critical():
+            try:
+                self.store.save(doc)
+            except VersionConflict:
+                self._merge_and_save(doc)
+
+    def _merge_and_save(self, doc: JournalDoc) -> None:
+        self.check_lease()
+        latest = self.store.load()
+        mine, theirs = doc.current, latest.current
+        if (mine is None) != (theirs is None) or (mine and theirs and mine.id != theirs.id):
+            raise StoreError(
+                f"{self.store.describe()}: the journal changed under this run "
+                f"(deployment {theirs.id if theirs else 'none'}); nothing more was written"
+            )
+        if mine is not None and theirs is not None and mine.request is None:
+            mine.request = theirs.request
+        doc.finalized_migrations = sorted({*doc.finalized_migrations, *latest.finalized_migrations})
+        doc.version = latest.version
         self.store.save(doc)
 
-    def heartbeat(self) -> None:
-        """Renew the lease at most every ``heartbeat_seconds``."""
+    def check_lease(self) -> None:
+        """Raise LeaseLost unless this run holds the listener lock now."""
+        holder = self.store.lock_info()
+        if holder is None or holder.owner != self.owner.id:
+            who = holder.describe() if holder else "nobody (the lock was removed)"
+            raise LeaseLost(f"lost the listener lock: it is held by {who}")
+
+    def heartbeat(self, *, force: bool = False) -> None:
+        """Renew the lease at most every ``heartbeat_seconds`` (or now, with ``force``)."""
         now = self.clock.now()
-        if now - self.last_heartbeat >= self.settings.heartbeat_seconds:
+        if force or now - self.last_heartbeat >= self.settings.heartbeat_seconds:
             self.store.heartbeat(self.owner)
             self.last_heartbeat = now
 

@@ -15,22 +15,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from generator import __version__
 from generator.colours import Colour, other_colour
 from generator.config import Hooks
 from generator.errors import (
     DriftError,
     InputError,
+    ListenerNotFound,
     LockHeld,
     RefusedError,
     ReleaseFailed,
-    StoreError,
-    ZddError,
 )
 from generator.events import EventBus
 from generator.journal.model import Deployment, JournalDoc, Step
 from generator.journal.store import DeploymentStore, Owner, update
 from generator.rollout.bake import bake, preflight
 from generator.rollout.context import Clock, EngineSettings, RunContext, SystemClock
+from generator.rollout.failures import protected, record_promotion
+from generator.rollout.refusals import refusal_recorded
 from generator.rollout.rollback import Rollback, move, reconcile, roll_back
 from generator.rollout.routing import ListenerState, TrafficRouter, format_weights, weights_for
 from generator.rollout.schedule import describe_schedule
@@ -99,7 +101,10 @@ class Engine:
                     "run `zdd resume` to finish it or `zdd abort` to roll it back"
                 )
             doc.archive_current()
-            state = ctx.read()
+            try:
+                state = ctx.read()
+            except ListenerNotFound as exc:
+                raise InputError(f"{exc}; check the stack outputs (--outputs)") from None
             stable = state.live
             if stable is None:
                 raise DriftError(
@@ -113,19 +118,22 @@ class Engine:
                 dep.status, dep.finished_at = "promoted", ctx.clock.now()
                 return dep
             ctx.emit("preflight.start", f"pre-flight: {target} alarms and health")
-            preflight(ctx, target)
+            with refusal_recorded(ctx, doc, "preflight", spec.release, stable, target):
+                preflight(ctx, target)
             dep = self._new_deployment(spec, stable, target, state)
             doc.current = dep
             ctx.emit(
                 "deployment.start",
-                f"deployment {dep.id}: {stable} -> {target} by {spec.strategy}: "
-                f"{describe_schedule(spec.schedule)}",
+                f"deployment {dep.id}: {dep.release or 'traffic'} {stable} -> {target} "
+                f"by {spec.strategy}: {describe_schedule(spec.schedule)}",
                 dep=dep,
-                release=spec.release,
+                release=dep.release,
             )
-            run_stage(ctx, "pre_traffic", dep, fatal=True)
-            ctx.save(doc)
-            return self._drive(doc, state)
+            with refusal_recorded(ctx, doc, "pre_traffic", dep.release, stable, target, dep):
+                run_stage(ctx, "pre_traffic", dep, fatal=True)
+            with refusal_recorded(ctx, doc, "post_test_traffic", dep.release, stable, target, dep):
+                run_stage(ctx, "post_test_traffic", dep, fatal=True)
+            return self._drive(doc, state, journal_first=True)
         finally:
             self._release()
 
@@ -134,6 +142,7 @@ class Engine:
         dep = self.ctx.store.load().current
         if dep is None or dep.terminal:
             return None
+        self._check_listener(dep)
         self._acquire(take_over=True, force=break_lock)
         try:
             doc = self.ctx.store.load()
@@ -146,7 +155,9 @@ class Engine:
             )
             if dep.status == "rolling_back" or dep.request == "abort":
                 roll_back(self.ctx, doc, Rollback("rollback completed by zdd resume"))
-            return self._drive(doc, state)
+            # Written at once: a run that lost its lease to this one sees the journal
+            # change under it and stops before its next move.
+            return self._drive(doc, state, journal_first=True)
         finally:
             self._release()
 
@@ -156,6 +167,7 @@ class Engine:
         dep = ctx.store.load().current
         if dep is None or dep.terminal:
             raise InputError(f"no deployment in progress to {what}")
+        self._check_listener(dep)
         try:
             self._acquire(take_over=True)
         except LockHeld:
@@ -177,8 +189,9 @@ class Engine:
                 with contextlib.suppress(ReleaseFailed):
                     roll_back(ctx, doc, Rollback("aborted by zdd abort", status="aborted"))
                 return dep
-            self._finish_now(doc, reconcile(ctx, doc))
-            return dep
+            done = protected(ctx, doc, lambda: self._finish_now(doc, reconcile(ctx, doc)))
+            self._after_promotion(done)
+            return done
         finally:
             self._release()
 
@@ -189,15 +202,25 @@ class Engine:
         self.ctx.last_heartbeat = self.ctx.clock.now()
 
     def _release(self) -> None:
-        with contextlib.suppress(ZddError):
+        # Best effort: a lease left behind expires, and `zdd resume` takes it over.
+        with contextlib.suppress(Exception):
             self.ctx.store.release(self.ctx.owner)
+
+    def _check_listener(self, dep: Deployment) -> None:
+        """The outputs must name the listener the deployment was started on."""
+        if dep.listener_arn != self.ctx.router.arn:
+            raise InputError(
+                f"deployment {dep.id} runs on listener {dep.listener_arn}, but the stack "
+                f"outputs name {self.ctx.router.arn}: pass the outputs of the stack it was "
+                "started on (--outputs); nothing was touched"
+            )
 
     def _new_deployment(
         self, spec: ReleaseSpec, stable: Colour, target: Colour, state: ListenerState
     ) -> Deployment:
         return Deployment(
             id=uuid.uuid4().hex[:10],
-            release=spec.release,
+            release=spec.release or self.ctx.versions.get(target),
             strategy=spec.strategy,
             from_colour=stable,
             to_colour=target,
@@ -206,24 +229,25 @@ class Engine:
             weights=dict(state.weights),
             started_at=self.ctx.clock.now(),
             migrations=list(spec.migrations),
+            actor=self.ctx.actor,
+            versions=dict(self.ctx.versions) or None,
+            zdd_version=__version__,
         )
 
-    def _drive(self, doc: JournalDoc, state: ListenerState) -> Deployment:
-        """Run the remaining steps; any failure of the new colour (or of zdd) rolls back."""
-        try:
+    def _drive(
+        self, doc: JournalDoc, state: ListenerState, *, journal_first: bool = False
+    ) -> Deployment:
+        """Run the remaining steps; any failure of the new colour (or of zdd) rolls back
+        (``failures.protected``), including a failure to write the journal first."""
+
+        def work() -> Deployment:
+            if journal_first:
+                self.ctx.save(doc)
             return self._steps(doc, state)
-        except Rollback as rollback:
-            roll_back(self.ctx, doc, rollback)
-        except (DriftError, ReleaseFailed):
-            raise  # drift needs a human; ReleaseFailed was already rolled back
-        except KeyboardInterrupt:
-            roll_back(self.ctx, doc, Rollback("interrupted (SIGINT/SIGTERM/SIGHUP)"))
-        except StoreError as exc:
-            roll_back(self.ctx, doc, Rollback(f"journal unwritable: {exc}"))
-        except LockHeld as exc:
-            roll_back(self.ctx, doc, Rollback(f"lost the listener lock: {exc}"))
-        except Exception as exc:
-            roll_back(self.ctx, doc, Rollback(f"unexpected failure while shifting: {exc}"))
+
+        dep = protected(self.ctx, doc, work)
+        self._after_promotion(dep)
+        return dep
 
     def _steps(self, doc: JournalDoc, state: ListenerState) -> Deployment:
         ctx = self.ctx
@@ -237,9 +261,12 @@ class Engine:
         for index in range(dep.step_index + 1, len(dep.schedule)):
             step = dep.schedule[index]
             base = fresh or ctx.read_checked(dep)
+            run_stage(ctx, "pre_step", dep, fatal=True, step=index)
+            ctx.heartbeat(force=True)  # never move forward without the lease
             fresh = move(ctx, doc, base, weights_for(dep.to_colour, step.percent), "step")
             dep.step_index = index
             ctx.save(doc)
+            run_stage(ctx, "post_step", dep, fatal=True, step=index)
             if bake(ctx, doc, index) == "finish":
                 return self._finish_now(doc, fresh)
             fresh = None
@@ -250,6 +277,7 @@ class Engine:
         assert dep is not None
         self.ctx.emit("promote.now", "promoted by zdd promote: moving all traffic now", dep=dep)
         if dep.weights.get(dep.to_colour) != 100:
+            self.ctx.heartbeat(force=True)
             move(self.ctx, doc, state, weights_for(dep.to_colour, 100), "step")
         dep.step_index = len(dep.schedule) - 1
         return self._promoted(doc)
@@ -267,11 +295,14 @@ class Engine:
             "success",
             dep=dep,
         )
-        doc.archive_current()
-        ctx.save(doc)
+        record_promotion(ctx, doc)
+        return dep
+
+    def _after_promotion(self, dep: Deployment) -> None:
+        """Cosmetic once the promotion is journalled: users are already on the new colour."""
+        ctx = self.ctx
         try:
             ctx.router.point_test_listener(dep.from_colour)
-        except Exception as exc:  # cosmetic: users are already on the new colour
+        except Exception as exc:
             ctx.emit("test_listener.failed", f"test listener not repointed: {exc}", "warning")
         run_stage(ctx, "post_promote", dep, fatal=False)
-        return dep

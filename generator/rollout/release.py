@@ -2,7 +2,8 @@
 
 ``deploy`` orders its work so that nothing is applied before every gate that
 could refuse the release has passed: validate the version, the migrations gate,
-then render, plan, guard and apply the idle colour, then shift.
+then render, plan, guard and apply the idle colour, then make it ready (scale it
+up if it was scaled down, wait for its ECS rollout), then shift.
 """
 
 from __future__ import annotations
@@ -12,17 +13,24 @@ from pathlib import Path
 from typing import Literal
 
 from generator.aws import AwsClients
-from generator.colours import Colour
+from generator.colours import Colour, other_colour
 from generator.config import Environment, Strategy
+from generator.errors import InputError, ListenerNotFound, MigrationRefused, RefusedError
 from generator.events import EventBus
+from generator.hook_kinds import HookClients, hook_runner_for
+from generator.infra.arns import check_outputs
+from generator.infra.ecs import AwsEcsServices, EcsServices, tag_of, version_reader
 from generator.infra.outputs import StackOutputs, load_outputs
 from generator.infra.provision import check_version_tag, put_version_on_idle
 from generator.infra.terraform import Echo, Terraform
 from generator.journal.model import Deployment
 from generator.journal.store import DeploymentStore, Owner
 from generator.migrations.gates import pending_release_migrations
-from generator.rollout.context import Clock
+from generator.rollout.capacity import retire_idle, scale_up
+from generator.rollout.context import Clock, RunContext, SystemClock
 from generator.rollout.engine import Engine, ReleaseSpec
+from generator.rollout.readiness import await_readiness
+from generator.rollout.revert import revert_promotion
 from generator.rollout.schedule import build_schedule
 from generator.rollout.wiring import build_engine, listener_reader
 
@@ -38,8 +46,15 @@ class ReleaseContext:
     events: EventBus
     command: str = "zdd"
     clock: Clock | None = None
+    services: EcsServices | None = None  # default: ECS and Application Auto Scaling
+
+    def ecs(self) -> EcsServices:
+        if self.services is None:
+            self.services = AwsEcsServices(self.clients.ecs, self.clients.application_autoscaling)
+        return self.services
 
     def engine(self, outputs: StackOutputs, strategy: Strategy | None = None) -> Engine:
+        check_outputs(outputs, self.env.region)  # garbage or another region: exit 2, no AWS call
         return build_engine(
             elbv2=self.clients.elbv2,
             cloudwatch=self.clients.cloudwatch,
@@ -52,6 +67,13 @@ class ReleaseContext:
             hooks=self.env.hooks,
             hooks_cwd=self.env_dir,
             stickiness=self.env.load_balancer.stickiness,
+            analysis=self.env.analysis,
+            hook_runner=hook_runner_for(
+                self.env,
+                outputs,
+                self.env_dir,
+                HookClients(ecs=lambda: self.clients.ecs, lambda_=lambda: self.clients.lambda_),
+            ),
         )
 
 
@@ -65,7 +87,7 @@ def shift(
     break_lock: bool = False,
 ) -> Deployment:
     """The migrations gate, then the schedule, then the engine."""
-    migrations = pending_release_migrations(ctx.env, ctx.env_dir, ctx.store)
+    migrations = _migrations_gate(ctx, release)
     return _shift(ctx, outputs, strategy, to, release, migrations, break_lock)
 
 
@@ -82,7 +104,7 @@ def deploy(
     """Gates first; then ``version`` goes onto the idle colour through Terraform; then shift."""
     check_version_tag(version)
     build_schedule(strategy)  # a schedule that cannot be built refuses before any apply
-    migrations = pending_release_migrations(ctx.env, ctx.env_dir, ctx.store)
+    migrations = _migrations_gate(ctx, version)
     outputs_file = put_version_on_idle(
         ctx.env,
         version,
@@ -90,6 +112,7 @@ def deploy(
         listener_reader(ctx.clients.elbv2),
         echo=echo,
         terraform=terraform,
+        read_versions=version_reader(ctx.ecs),
     )
     outputs = load_outputs(outputs_file)
     return _shift(ctx, outputs, strategy, None, version, migrations, break_lock)
@@ -111,7 +134,40 @@ def _shift(
         release=release,
         migrations=migrations,
     )
-    return ctx.engine(outputs, strategy).shift(spec, break_lock=break_lock)
+    engine = ctx.engine(outputs, strategy)
+    try:
+        live = engine.ctx.read().live
+    except ListenerNotFound as exc:  # nothing is journalled yet: the outputs are wrong
+        raise InputError(f"{exc}; check the stack outputs (--outputs)") from None
+    target = to or (None if live is None else other_colour(live))
+    if target is not None and target != live:
+        _make_ready(ctx, engine.ctx, outputs, strategy, target, "release")
+    dep = engine.shift(spec, break_lock=break_lock)
+    retire_idle(engine.ctx, ctx.ecs(), outputs, ctx.env, wait=True, poll=strategy.poll_seconds)
+    return dep
+
+
+def _make_ready(
+    ctx: ReleaseContext,
+    run: RunContext,
+    outputs: StackOutputs,
+    strategy: Strategy,
+    colour: Colour,
+    why: str,
+) -> None:
+    """Scale ``colour`` up if it was scaled down, then wait for its readiness."""
+    if outputs.ecs_services is not None:
+        scale_up(run, ctx.ecs(), outputs, ctx.env, colour, reason=why)
+    await_readiness(
+        run,
+        ctx.ecs(),
+        ctx.clients.elbv2,
+        outputs,
+        colour,
+        timeout=strategy.ready_timeout_seconds,
+        poll=strategy.poll_seconds,
+        min_healthy=strategy.min_healthy_targets,
+    )
 
 
 def resume(
@@ -121,8 +177,75 @@ def resume(
     return ctx.engine(outputs).resume(break_lock=break_lock)
 
 
+def _migrations_gate(ctx: ReleaseContext, release: str | None) -> list[str]:
+    """The migrations gate; a refusal is journalled and announced like any other."""
+    try:
+        return pending_release_migrations(ctx.env, ctx.env_dir, ctx.store)
+    except MigrationRefused as exc:
+        from generator.journal.model import Refusal
+        from generator.rollout.audit import detect_actor
+        from generator.rollout.refusals import record_refusal
+
+        now = (ctx.clock or SystemClock()).now()
+        refusal = Refusal(at=now, stage="migrations", reason=str(exc), release=release)
+        record_refusal(ctx.store, ctx.events, refusal, detect_actor(ctx.command))
+        raise
+
+
 def control(
     ctx: ReleaseContext, outputs: StackOutputs, what: Literal["promote", "abort"]
 ) -> Deployment:
-    """``zdd promote`` / ``zdd abort``."""
-    return ctx.engine(outputs).request(what)
+    """``zdd promote`` / ``zdd abort``: the deployment as it stands once the request was
+    acted on (by this process, or within a few polls by the zdd that holds the listener)."""
+    from generator.rollout.outcome import settle_request
+
+    dep = ctx.engine(outputs).request(what)
+    poll = ctx.env.strategy.poll_seconds
+    return settle_request(
+        ctx.store, dep, poll_seconds=min(poll, 5.0), timeout=min(3 * poll + 5, 60), clock=ctx.clock
+    )
+
+
+def rollback(
+    ctx: ReleaseContext, outputs: StackOutputs, *, reason: str, wait: bool = True
+) -> Deployment:
+    """``zdd rollback``: after a promotion, all traffic back on the previous colour.
+
+    A previous colour that was scaled down is scaled up and waited for first, or,
+    without ``wait``, the rollback is refused (exit 3) with how long it would take.
+    """
+    strategy = ctx.env.strategy
+    engine = ctx.engine(outputs)
+
+    def prepare(colour: Colour) -> None:
+        if (
+            outputs.ecs_services is not None
+            and ctx.ecs().describe(outputs.ecs_services[colour]).desired == 0
+        ):
+            hc = ctx.env.health_check
+            about = 60 + hc.interval_seconds * hc.healthy_threshold  # start, pull, checks
+            if not wait:
+                raise RefusedError(
+                    f"{colour} is scaled down: rolling back first scales it up, about "
+                    f"{about:g}s (at most {strategy.ready_timeout_seconds:g}s); "
+                    "run without --no-wait to do that"
+                )
+            engine.ctx.emit(
+                "rollback.wait",
+                f"{colour} is scaled down: scaling it up first; ready in about {about:g}s "
+                f"(at most {strategy.ready_timeout_seconds:g}s)",
+                "warning",
+            )
+        _make_ready(ctx, engine.ctx, outputs, strategy, colour, "zdd rollback")
+
+    def release(colour: Colour) -> str | None:
+        return tag_of(outputs.versions[colour]) if outputs.versions else None
+
+    dep = revert_promotion(engine.ctx, reason=reason, prepare=prepare, release=release)
+    retire_idle(engine.ctx, ctx.ecs(), outputs, ctx.env, wait=True, poll=strategy.poll_seconds)
+    return dep
+
+
+def retire(ctx: ReleaseContext, outputs: StackOutputs) -> int | None:
+    """``zdd finalize``'s capacity half: the idle colour to 0 tasks if that is due."""
+    return retire_idle(ctx.engine(outputs).ctx, ctx.ecs(), outputs, ctx.env, wait=False)

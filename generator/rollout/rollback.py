@@ -10,11 +10,18 @@ the weight.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal, NoReturn
 
 from generator import interrupts
 from generator.colours import Colour
-from generator.errors import DriftError, ReleaseFailed, RollbackUnfinished, StoreError
+from generator.errors import (
+    DriftError,
+    LeaseLost,
+    ReleaseFailed,
+    RollbackUnfinished,
+    StoreError,
+)
 from generator.journal.model import Deployment, Intent, JournalDoc
 from generator.rollout.context import RunContext
 from generator.rollout.routing import ListenerState, format_weights, weights_for
@@ -93,43 +100,43 @@ def roll_back(ctx: RunContext, doc: JournalDoc, rollback: Rollback) -> NoReturn:
     Shielded from stop signals: once decided, a rollback is journalled and carried
     out to the end. If AWS cannot be read or written, the journal keeps the
     deployment ``rolling_back`` and the error says that ``zdd resume`` finishes it.
+    The ``on_rollback`` hooks run after the shield: a stop signal may cut them short.
     """
     with interrupts.shielded():
-        _roll_back(ctx, doc, rollback)
+        recorded = _roll_back(ctx, doc, rollback)
+    dep = recorded.deployment
+    from generator.rollout.stages import run_stage
+
+    run_stage(ctx, "on_rollback", dep, fatal=False)
+    if not recorded.journalled:
+        raise StoreError(
+            f"rolled back to {dep.from_colour} (verified), but the journal could not be "
+            f"written: it still says {recorded.journal_says}; run `zdd abort` to record the "
+            f"rollback ({rollback.reason})"
+        )
+    raise ReleaseFailed(f"release rolled back to {dep.from_colour}: {rollback.reason}")
 
 
-def _roll_back(ctx: RunContext, doc: JournalDoc, rollback: Rollback) -> NoReturn:
+@dataclass(frozen=True)
+class _Recorded:
+    deployment: Deployment
+    journalled: bool
+    journal_says: str
+
+
+def _roll_back(ctx: RunContext, doc: JournalDoc, rollback: Rollback) -> _Recorded:
     dep = doc.current
     assert dep is not None
-    stable = dep.from_colour
-    target = weights_for(stable, 100)
-    ctx.emit("rollback.start", f"rolling back to {stable}: {rollback.reason}", "error", dep=dep)
+    was = dep.status
+    ctx.emit(
+        "rollback.start", f"rolling back to {dep.from_colour}: {rollback.reason}", "error", dep=dep
+    )
     dep.status = "rolling_back"
     dep.outcome_reason = rollback.reason
-    journal_ok = _try_save(ctx, doc)  # the decision first: a resume never goes forward
-    try:
-        # Read first: a move whose reply was lost may have happened; cached weights lie.
-        current = ctx.read()
-        if current.weights != target:
-            dep.pending = Intent(
-                before=dict(current.weights), after=target, reason="rollback", at=ctx.clock.now()
-            )
-            journal_ok = _try_save(ctx, doc) and journal_ok
-            current = ctx.router.set_weights(current, target)
-            ctx.last_state = current
-        current = ctx.read()  # the end state, as AWS shows it now
-        if current.weights != target:
-            raise DriftError(
-                f"listener {current.arn} shows {format_weights(current.weights)} after the "
-                f"rollback to {stable}: a human must look"
-            )
-    except DriftError:
-        raise
-    except Exception as exc:
-        raise RollbackUnfinished(
-            f"rolling back to {stable} ({rollback.reason}) could not be finished: {exc}. "
-            "The journal records it; run `zdd resume` to finish the rollback."
-        ) from None
+    # The decision first, so that a resume never goes forward. Without the lease
+    # it is not ours to decide: LeaseLost propagates before the listener is touched.
+    decided = _try_save(ctx, doc)
+    current = _restore(ctx, doc, rollback, decided)
     ctx.emit(
         "rollback.verified",
         f"rollback: {format_weights(current.weights)} verified",
@@ -143,25 +150,66 @@ def _roll_back(ctx: RunContext, doc: JournalDoc, rollback: Rollback) -> NoReturn
     dep.finished_at = ctx.clock.now()
     ctx.emit(
         "rollback.done",
-        f"rolled back: {stable} has all traffic again ({rollback.reason})",
+        f"rolled back: {dep.from_colour} has all traffic again ({rollback.reason})",
         "error",
         dep=dep,
     )
     doc.archive_current()
-    journal_ok = journal_ok and _try_save(ctx, doc)
-    from generator.rollout.stages import run_stage
-
-    run_stage(ctx, "on_rollback", dep, fatal=False)
-    if not journal_ok:
-        raise StoreError(
-            f"rolled back to {stable}, but the journal could not be written: {rollback.reason}"
-        )
-    raise ReleaseFailed(f"release rolled back to {stable}: {rollback.reason}")
-
-
-def _try_save(ctx: RunContext, doc: JournalDoc) -> bool:
     try:
-        ctx.save(doc)
-    except StoreError:
-        return False  # roll back anyway: moving weight away from the new colour is safe
-    return True
+        recorded = _try_save(ctx, doc)
+    except LeaseLost as exc:
+        raise LeaseLost(
+            f"rolled back to {dep.from_colour} (verified), but {exc} before recording it"
+        ) from None
+    return _Recorded(dep, recorded, "rolling_back" if decided else was)
+
+
+def _restore(ctx: RunContext, doc: JournalDoc, rollback: Rollback, decided: bool) -> ListenerState:
+    """Read the listener first (a move whose reply was lost may have happened), move
+    it to the stable colour if needed, and read it back."""
+    dep = doc.current
+    assert dep is not None
+    stable = dep.from_colour
+    target = weights_for(stable, 100)
+    try:
+        current = ctx.read()
+        if current.weights != target:
+            dep.pending = Intent(
+                before=dict(current.weights), after=target, reason="rollback", at=ctx.clock.now()
+            )
+            _try_save(ctx, doc)
+            current = ctx.router.set_weights(current, target)
+            ctx.last_state = current
+        current = ctx.read()  # the end state, as AWS shows it now
+    except (DriftError, LeaseLost):
+        raise
+    except Exception as exc:
+        then = (
+            "The journal records the rollback; run `zdd resume` to finish it."
+            if decided
+            else "The journal could not record it either; run `zdd abort` to finish it."
+        )
+        raise RollbackUnfinished(
+            f"rolling back to {stable} ({rollback.reason}) could not be finished: {exc}. {then}"
+        ) from None
+    if current.weights != target:
+        raise DriftError(
+            f"listener {current.arn} shows {format_weights(current.weights)} after the "
+            f"rollback to {stable}: a human must look"
+        )
+    return current
+
+
+def _try_save(ctx: RunContext, doc: JournalDoc, attempts: int = 3) -> bool:
+    """Journal the rollback, retrying a failed write; roll back even if it never lands:
+    moving weight away from the new colour is safe. Without the lease it is not ours
+    to write (LeaseLost)."""
+    for _ in range(attempts):
+        try:
+            ctx.save(doc)
+            return True
+        except LeaseLost:
+            raise
+        except Exception as exc:  # a broken store must not stop the rollback itself
+            ctx.emit("journal.unwritable", f"journal not written: {exc}", "warning")
+    return False

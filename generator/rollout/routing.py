@@ -7,13 +7,15 @@ rules (or another load balancer) is a new class here plus one line of wiring.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from generator.colours import COLOURS, Colour, other_colour
 from generator.config.infra import Stickiness
-from generator.errors import DriftError, InputError, ZddError
+from generator.errors import AwsError, DriftError, InputError, ListenerNotFound, ZddError
 from generator.infra.outputs import StackOutputs
 
 if TYPE_CHECKING:
@@ -75,6 +77,26 @@ class TrafficRouter(Protocol):
         ...
 
 
+@contextlib.contextmanager
+def aws_call(operation: str, resource: str) -> Iterator[None]:
+    """botocore's errors as one-line zdd errors naming the call and the resource."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        yield
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        code, message = error.get("Code", ""), error.get("Message", "")
+        if code in ("ListenerNotFound", "LoadBalancerNotFound"):
+            raise ListenerNotFound(
+                f"listener {resource} does not exist (deleted, or in another account or "
+                "region): the stack outputs and the journal name a listener AWS does not know"
+            ) from None
+        raise AwsError(f"{operation} on {resource} failed: {code or 'error'}: {message}") from None
+    except BotoCoreError as exc:
+        raise AwsError(f"{operation} on {resource} failed: {exc}") from None
+
+
 class AlbListenerRouter:
     """Reads and writes the forward weights of one listener, keeping everything else."""
 
@@ -129,7 +151,10 @@ class AlbListenerRouter:
     def read(self, arn: str | None = None) -> ListenerState:
         """One DescribeListeners call."""
         arn = arn or self.outputs.listener_arn
-        listeners = self.elbv2.describe_listeners(ListenerArns=[arn])["Listeners"]
+        with aws_call("DescribeListeners", arn):
+            listeners = self.elbv2.describe_listeners(ListenerArns=[arn])["Listeners"]
+        if not listeners:
+            raise ListenerNotFound(f"listener {arn} does not exist")
         return self._state(arn, list(listeners[0].get("DefaultActions", [])))
 
     def _action_with(self, base: ListenerState, weights: dict[Colour, int]) -> dict[str, Any]:
@@ -157,7 +182,8 @@ class AlbListenerRouter:
         if sum(weights.values()) == 0:
             raise InputError("weights: at least one colour needs weight")
         action = self._action_with(base, weights)
-        response = self.elbv2.modify_listener(ListenerArn=base.arn, DefaultActions=[action])  # type: ignore[list-item]
+        with aws_call("ModifyListener", base.arn):
+            response = self.elbv2.modify_listener(ListenerArn=base.arn, DefaultActions=[action])  # type: ignore[list-item]
         result = self._state(base.arn, list(response["Listeners"][0].get("DefaultActions", [])))
         if result.weights != weights:
             raise ZddError(
@@ -168,9 +194,10 @@ class AlbListenerRouter:
 
     def point_test_listener(self, colour: Colour) -> None:
         """Make the test listener forward to ``colour`` (the idle one after a promotion)."""
-        self.elbv2.modify_listener(
-            ListenerArn=self.outputs.test_listener_arn,
-            DefaultActions=[
-                {"Type": "forward", "TargetGroupArn": self.outputs.target_group_arns[colour]}
-            ],
-        )
+        with aws_call("ModifyListener", self.outputs.test_listener_arn):
+            self.elbv2.modify_listener(
+                ListenerArn=self.outputs.test_listener_arn,
+                DefaultActions=[
+                    {"Type": "forward", "TargetGroupArn": self.outputs.target_group_arns[colour]}
+                ],
+            )

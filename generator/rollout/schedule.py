@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 
 from generator.config import Strategy, StrategyType
@@ -36,6 +37,15 @@ def parse_steps(text: str) -> list[int]:
     return steps
 
 
+def _seconds(flag: str, value: float, low: float, high: float, *, low_open: bool = False) -> float:
+    """A finite number of seconds within the schema's bounds (``nan`` and ``inf`` are not)."""
+    above = value > low if low_open else value >= low
+    if not math.isfinite(value) or not above or value > high:
+        lowest = f"more than {low:g}" if low_open else f"{low:g} or more"
+        raise InputError(f"{flag}: must be {lowest} and at most {high:g} seconds (got {value})")
+    return value
+
+
 def effective_strategy(strategy: Strategy, overrides: Overrides) -> Strategy:
     update: dict[str, object] = {}
     if overrides.strategy is not None:
@@ -44,13 +54,9 @@ def effective_strategy(strategy: Strategy, overrides: Overrides) -> Strategy:
         update["steps"] = overrides.steps
         update.setdefault("type", "steps")
     if overrides.bake_seconds is not None:
-        if overrides.bake_seconds < 0:
-            raise InputError("--bake: must be 0 or more seconds")
-        update["bake_seconds"] = overrides.bake_seconds
+        update["bake_seconds"] = _seconds("--bake", overrides.bake_seconds, 0, 86400)
     if overrides.poll_seconds is not None:
-        if overrides.poll_seconds <= 0:
-            raise InputError("--poll: must be more than 0 seconds")
-        update["poll_seconds"] = overrides.poll_seconds
+        update["poll_seconds"] = _seconds("--poll", overrides.poll_seconds, 0, 3600, low_open=True)
     merged = strategy.model_copy(update=update)
     if merged.type == "steps" and not merged.steps:
         raise InputError("--strategy steps needs --steps (or strategy.steps in the environment)")

@@ -32,6 +32,7 @@ class Reading:
     signal: str
     state: SignalState
     detail: str = ""
+    checks: dict[str, str] = field(default_factory=dict)  # e.g. each alarm's state
 
 
 class HealthSignal(Protocol):
@@ -115,20 +116,38 @@ class CloudWatchAlarms:
     name = "alarms"
     phases = BOTH_PHASES
 
-    def __init__(self, cloudwatch: CloudWatchClient, alarm_names: dict[Colour, list[str]]):
+    def __init__(
+        self,
+        cloudwatch: CloudWatchClient,
+        alarm_names: dict[Colour, list[str]],
+        *,
+        allow_unwatched: bool = False,
+    ):
         self.watchers = {c: AlarmWatcher(cloudwatch, names) for c, names in alarm_names.items()}
+        self.allow_unwatched = allow_unwatched
 
     def poll(self, colour: Colour) -> Reading:
+        if not self.watchers[colour].names and not self.allow_unwatched:
+            # No alarm is not "all alarms OK": nothing would notice a bad release.
+            return Reading(
+                self.name,
+                "firing",
+                f"{colour} has no rollback alarms in the stack outputs, so nothing would "
+                "watch it; set strategy.allow_unwatched: true to release it anyway",
+            )
         try:
             poll = self.watchers[colour].poll()
         except _aws_errors() as exc:
             return Reading(self.name, "unknown", f"alarm state unreadable ({exc})")
+        checks = {**poll.states, **dict.fromkeys(poll.missing, "MISSING")}
         if poll.firing:
-            return Reading(self.name, "firing", f"alarm fired: {poll.describe_firing()}")
+            detail = f"alarm fired: {poll.describe_firing()}"
+            return Reading(self.name, "firing", detail, checks)
         if not poll.all_ok:
             waiting = ", ".join(poll.insufficient + list(poll.missing))
-            return Reading(self.name, "unknown", f"alarms INSUFFICIENT_DATA or missing ({waiting})")
-        return Reading(self.name, "ok", "alarms OK")
+            detail = f"alarms INSUFFICIENT_DATA or missing ({waiting})"
+            return Reading(self.name, "unknown", detail, checks)
+        return Reading(self.name, "ok", "alarms OK", checks)
 
 
 # -- target health ----------------------------------------------------------------

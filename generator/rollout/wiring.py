@@ -13,11 +13,14 @@ from typing import TYPE_CHECKING
 
 from generator.colours import Colour
 from generator.config import Hooks, Strategy
+from generator.config.analysis import Analysis
 from generator.config.infra import Stickiness
 from generator.events import EventBus
 from generator.infra.outputs import StackOutputs
 from generator.journal.store import DeploymentStore, Owner
-from generator.rollout.context import Clock, EngineSettings
+from generator.rollout.analysis.queries import Dimensions
+from generator.rollout.analysis.signal import MetricAnalysis
+from generator.rollout.context import Clock, EngineSettings, SystemClock
 from generator.rollout.engine import Engine
 from generator.rollout.routing import AlbListenerRouter
 from generator.rollout.signals import CloudWatchAlarms, HealthSignal, HealthyTargets
@@ -26,6 +29,7 @@ if TYPE_CHECKING:
     from mypy_boto3_cloudwatch.client import CloudWatchClient
     from mypy_boto3_elbv2.client import ElasticLoadBalancingv2Client
 
+    from generator.hook_kinds import HookRunner
     from generator.infra.provision import LiveReader
 
 
@@ -37,9 +41,24 @@ def default_signals(
 ) -> list[HealthSignal]:
     """The signals every release is judged by."""
     return [
-        CloudWatchAlarms(cloudwatch, outputs.alarm_names),
+        CloudWatchAlarms(cloudwatch, outputs.alarm_names, allow_unwatched=strategy.allow_unwatched),
         HealthyTargets(elbv2, outputs.target_group_arns, strategy.min_healthy_targets),
     ]
+
+
+def analysis_signals(
+    cloudwatch: CloudWatchClient,
+    outputs: StackOutputs,
+    analysis: Analysis | None,
+    clock: Clock | None,
+) -> list[HealthSignal]:
+    """The environment's ``analysis`` section as a signal, when it has one."""
+    if analysis is None:
+        return []
+    dimensions = None
+    if outputs.load_balancer_arn_suffix and outputs.target_group_arn_suffixes:
+        dimensions = Dimensions(outputs.load_balancer_arn_suffix, outputs.target_group_arn_suffixes)
+    return [MetricAnalysis(cloudwatch, analysis, dimensions, (clock or SystemClock()).now)]
 
 
 def build_engine(
@@ -57,15 +76,21 @@ def build_engine(
     hooks_cwd: Path | None = None,
     extra_signals: Sequence[HealthSignal] = (),
     stickiness: Stickiness | None = None,
+    analysis: Analysis | None = None,
+    hook_runner: HookRunner | None = None,
 ) -> Engine:
     """An engine for one stack on AWS: ALB listener router, alarms and target health.
 
     ``stickiness`` (the environment's) is applied with every move; None keeps the
     listener's own.
     """
-    return Engine(
+    engine = Engine(
         router=AlbListenerRouter(elbv2, outputs, stickiness=stickiness),
-        signals=[*default_signals(elbv2, cloudwatch, outputs, strategy), *extra_signals],
+        signals=[
+            *default_signals(elbv2, cloudwatch, outputs, strategy),
+            *analysis_signals(cloudwatch, outputs, analysis, clock),
+            *extra_signals,
+        ],
         store=store,
         settings=settings or EngineSettings.from_strategy(strategy),
         events=events,
@@ -74,6 +99,9 @@ def build_engine(
         hooks=hooks,
         hooks_cwd=hooks_cwd,
     )
+    engine.ctx.versions = dict(outputs.versions or {})  # what each colour runs, per the stack
+    engine.ctx.hook_runner = hook_runner
+    return engine
 
 
 def listener_reader(elbv2: ElasticLoadBalancingv2Client) -> LiveReader:

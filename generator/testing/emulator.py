@@ -63,36 +63,81 @@ class Emulator:
 
 
 @contextlib.contextmanager
-def moto_server(region: str) -> Iterator[Emulator]:
-    """moto's HTTP server on a free port of 127.0.0.1, for the life of the block."""
+def moto_server(region: str, *, for_terraform: bool = False) -> Iterator[Emulator]:
+    """moto's HTTP server on a free port of 127.0.0.1, for the life of the block.
+
+    ``for_terraform``: extended in this process as ``moto_world.serve`` extends a
+    moto_server process for the real AWS provider (``extend_moto``, AWS managed IAM
+    policies), with zdd's ECS scheduler, and starting from an empty account.
+    """
     import logging
 
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
+    saved = os.environ.get(_MANAGED_POLICIES)
+    if for_terraform:
+        from generator.testing.ecs import install_ecs_scheduler
+        from generator.testing.moto_world import extend_moto
+
+        extend_moto()
+        install_ecs_scheduler()
+        os.environ[_MANAGED_POLICIES] = "true"  # read when moto creates the IAM backend
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
+    endpoint = f"http://127.0.0.1:{port}"
     try:
-        yield Emulator(f"http://127.0.0.1:{port}", region)
+        if for_terraform:  # a backend made earlier in this process would lack the policies
+            _reset(endpoint)
+        yield Emulator(endpoint, region)
     finally:
         server.stop()
+        if for_terraform:
+            _restore(_MANAGED_POLICIES, saved)
+
+
+_MANAGED_POLICIES = "MOTO_IAM_LOAD_MANAGED_POLICIES"
+
+
+def _reset(endpoint: str) -> None:
+    import urllib.request
+
+    urllib.request.urlopen(
+        urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=30
+    ).read()
+
+
+def _restore(key: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(key, None)
+    else:
+        os.environ[key] = value
 
 
 @contextlib.contextmanager
-def moto_server_process(executable: str = "moto_server") -> Iterator[str]:
+def moto_server_process(
+    executable: str | None = None, extra_env: dict[str, str] | None = None
+) -> Iterator[str]:
     """moto's server as a separate process on 127.0.0.1; yields its URL.
 
     A real process, unlike ``moto_server``: end-to-end tests and benchmarks must not
-    share an interpreter (and its GIL) with the emulator they measure.
+    share an interpreter (and its GIL) with the emulator they measure. By default
+    it runs with zdd's ECS scheduler (``generator.testing.ecs``); ``executable``
+    runs that binary instead (plain ``moto_server``: services never start tasks).
     """
     import subprocess
+    import sys
     import time
     import urllib.request
 
     port = free_port()
+    command = (
+        [executable] if executable else [sys.executable, "-m", "generator.testing.moto_ecs_server"]
+    )
     proc = subprocess.Popen(
-        [executable, "-H", "127.0.0.1", "-p", str(port)],
+        [*command, "-H", "127.0.0.1", "-p", str(port)],
+        env={**os.environ, **(extra_env or {})},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -119,10 +164,7 @@ def pointed_at(emulator: Emulator) -> Iterator[None]:
         yield
     finally:
         for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+            _restore(key, value)
 
 
 def _alarm_kwargs(env: Environment, name: str, dims: list[dict[str, str]]) -> dict[str, Any]:
@@ -190,9 +232,15 @@ def _alarm_kwargs(env: Environment, name: str, dims: list[dict[str, str]]) -> di
 
 
 def create_twin_environments(
-    session: boto3.Session, env: Environment, *, targets_per_colour: int = 2
+    session: boto3.Session, env: Environment, *, targets_per_colour: int | None = None
 ) -> StackOutputs:
-    """Build the stack in the emulator and return its outputs contract."""
+    """Build the stack in the emulator and return its outputs contract.
+
+    Each colour is an ECS service (``targets_per_colour`` tasks, default
+    ``capacity.desired``) whose tasks are the targets of its target group.
+    """
+    from generator.testing.ecs_world import create_ecs_services
+
     ec2 = session.client("ec2")
     elbv2 = session.client("elbv2")
     cloudwatch = session.client("cloudwatch")
@@ -211,7 +259,7 @@ def create_twin_environments(
     lb_suffix = lb["LoadBalancerArn"].split(":loadbalancer/")[-1]
     hc = env.health_check
     tgs: dict[Colour, str] = {}
-    for index, colour in enumerate(COLOURS):
+    for colour in COLOURS:
         tg = elbv2.create_target_group(
             Name=env.target_group_name(colour),
             Protocol="HTTP",
@@ -225,13 +273,6 @@ def create_twin_environments(
             UnhealthyThresholdCount=hc.unhealthy_threshold,
         )["TargetGroups"][0]
         tgs[colour] = tg["TargetGroupArn"]
-        elbv2.register_targets(
-            TargetGroupArn=tg["TargetGroupArn"],
-            Targets=[
-                {"Id": f"10.42.{index}.{10 + n}", "Port": env.container.port}
-                for n in range(targets_per_colour)
-            ],
-        )
     live = env.live_colour
     sticky = env.load_balancer.stickiness
     listener = elbv2.create_listener(
@@ -274,10 +315,17 @@ def create_twin_environments(
             cloudwatch.set_alarm_state(
                 AlarmName=name, StateValue="OK", StateReason="emulator: healthy"
             )
+    ecs_services, versions = create_ecs_services(
+        session, env, vpc=vpc, subnets=subnets, target_groups=tgs, tasks=targets_per_colour
+    )
     return StackOutputs(
+        versions=versions,
+        ecs_services=ecs_services,
         listener_arn=listener["ListenerArn"],
         test_listener_arn=test_listener["ListenerArn"],
         target_group_arns=tgs,
         alarm_names=alarm_names,
         load_balancer_dns_name=lb["DNSName"],
+        load_balancer_arn_suffix=lb_suffix,
+        target_group_arn_suffixes={c: arn.split(":")[-1] for c, arn in tgs.items()},
     )

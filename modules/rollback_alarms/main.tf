@@ -17,7 +17,20 @@ resource "aws_cloudwatch_metric_alarm" "error_rate" {
   datapoints_to_alarm = local.datapoints
   treat_missing_data  = "notBreaching"
   alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
   tags                = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = local.datapoints <= var.evaluation_periods
+      error_message = "The datapoints_to_alarm cannot exceed evaluation_periods (M of N)."
+    }
+
+    precondition {
+      condition     = var.period_seconds * var.evaluation_periods <= 86400
+      error_message = "CloudWatch evaluates at most one day: period_seconds x evaluation_periods must be 86400 or less."
+    }
+  }
 
   metric_query {
     id          = "rate"
@@ -65,6 +78,7 @@ resource "aws_cloudwatch_metric_alarm" "p99_latency" {
   datapoints_to_alarm = local.datapoints
   treat_missing_data  = "notBreaching"
   alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
   tags                = var.tags
 }
 
@@ -84,5 +98,6 @@ resource "aws_cloudwatch_metric_alarm" "unhealthy_hosts" {
   datapoints_to_alarm = local.datapoints
   treat_missing_data  = "breaching"
   alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
   tags                = var.tags
 }

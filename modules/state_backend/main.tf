@@ -22,6 +22,11 @@ resource "aws_kms_key" "state" {
   deletion_window_in_days = 30
   policy                  = data.aws_iam_policy_document.key.json
   tags                    = var.tags
+
+  # Without this key the state cannot be read: see the bucket.
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "aws_s3_bucket" "state" {
@@ -29,6 +34,13 @@ resource "aws_s3_bucket" "state" {
   #checkov:skip=CKV2_AWS_62: nothing consumes events of a state bucket.
   bucket = var.bucket
   tags   = var.tags
+
+  # The state of every environment lives here and the backend outlives them all:
+  # no plan may destroy it. prevent_destroy cannot be a variable; to retire the
+  # backend, remove these lines deliberately (or `terraform state rm`).
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "aws_s3_bucket_versioning" "state" {
@@ -85,10 +97,11 @@ resource "aws_s3_bucket_lifecycle_configuration" "state" {
 }
 
 resource "aws_dynamodb_table" "lock" {
-  name         = var.lock_table
-  billing_mode = "PAY_PER_REQUEST"
-  hash_key     = "LockID"
-  tags         = var.tags
+  name                        = var.lock_table
+  billing_mode                = "PAY_PER_REQUEST"
+  hash_key                    = "LockID"
+  deletion_protection_enabled = var.deletion_protection
+  tags                        = var.tags
 
   attribute {
     name = "LockID"
@@ -102,5 +115,9 @@ resource "aws_dynamodb_table" "lock" {
   server_side_encryption {
     enabled     = true
     kms_key_arn = aws_kms_key.state.arn
+  }
+
+  lifecycle {
+    prevent_destroy = true
   }
 }

@@ -19,6 +19,12 @@ variable "noncurrent_version_days" {
   default     = 90
 }
 
+variable "deletion_protection" {
+  type        = bool
+  description = "Whether AWS refuses to delete the lock table (Terraform also refuses: prevent_destroy)."
+  default     = true
+}
+
 variable "tags" {
   type        = map(string)
   description = "Tags applied to every resource."

@@ -17,3 +17,18 @@ output "security_group_id" {
   description = "Security group of the tasks."
   value       = aws_security_group.tasks.id
 }
+
+output "image" {
+  description = "Image reference (repository:tag) of this colour's task definition."
+  value       = jsondecode(aws_ecs_task_definition.this.container_definitions)[0].image
+}
+
+output "task_definition_arn" {
+  description = "Task definition revision Terraform last applied."
+  value       = aws_ecs_task_definition.this.arn
+}
+
+output "task_role_arn" {
+  description = "Role the application runs as: task_role_arn, or the one the module created."
+  value       = local.task_role_arn
+}

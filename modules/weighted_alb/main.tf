@@ -8,11 +8,28 @@ locals {
     green = var.live_colour == "green" ? 100 : 0
   }
 
-  listener_ports = compact([
+  # Production listeners are open to allowed_cidrs; the test listener, which always
+  # reaches the idle colour, only to test_listener_cidrs (by default the VPC's own).
+  public_ports = compact([
     tostring(var.port),
-    tostring(var.test_listener_port),
     var.redirect_http_port == null ? "" : tostring(var.redirect_http_port),
   ])
+  vpc_cidrs = compact(concat(
+    [for a in data.aws_vpc.this.cidr_block_associations : a.cidr_block if a.state == "associated"],
+    var.ip_address_type == "dualstack" ? [data.aws_vpc.this.ipv6_cidr_block] : [],
+  ))
+  test_listener_cidrs = var.test_listener_cidrs == null ? local.vpc_cidrs : var.test_listener_cidrs
+  ingress = merge(
+    {
+      for pair in setproduct(local.public_ports, var.allowed_cidrs) :
+      "${pair[0]}-${pair[1]}" => { port = tonumber(pair[0]), cidr = pair[1], listener = "Listener" }
+    },
+    {
+      for cidr in local.test_listener_cidrs :
+      "${var.test_listener_port}-${cidr}" => { port = var.test_listener_port, cidr = cidr, listener = "Test listener" }
+    },
+  )
+  ipv6_cidrs = [for cidr in concat(var.allowed_cidrs, var.test_listener_cidrs == null ? [] : var.test_listener_cidrs) : cidr if strcontains(cidr, ":")]
 }
 
 data "aws_vpc" "this" {
@@ -31,16 +48,15 @@ resource "aws_security_group" "alb" {
 }
 
 resource "aws_vpc_security_group_ingress_rule" "listener" {
-  for_each = {
-    for pair in setproduct(local.listener_ports, var.allowed_cidrs) : "${pair[0]}-${pair[1]}" => pair
-  }
+  for_each = local.ingress
 
   security_group_id = aws_security_group.alb.id
-  description       = "Listener port ${each.value[0]} from ${each.value[1]}"
+  description       = "${each.value.listener} port ${each.value.port} from ${each.value.cidr}"
   ip_protocol       = "tcp"
-  from_port         = tonumber(each.value[0])
-  to_port           = tonumber(each.value[0])
-  cidr_ipv4         = each.value[1]
+  from_port         = each.value.port
+  to_port           = each.value.port
+  cidr_ipv4         = strcontains(each.value.cidr, ":") ? null : each.value.cidr
+  cidr_ipv6         = strcontains(each.value.cidr, ":") ? each.value.cidr : null
   tags              = var.tags
 }
 
@@ -64,6 +80,7 @@ resource "aws_lb" "this" {
   load_balancer_type         = "application"
   security_groups            = [aws_security_group.alb.id]
   subnets                    = var.subnet_ids
+  ip_address_type            = var.ip_address_type
   drop_invalid_header_fields = true
   enable_deletion_protection = var.deletion_protection
   idle_timeout               = var.idle_timeout
@@ -73,6 +90,13 @@ resource "aws_lb" "this" {
     enabled = var.access_logs.enabled
     bucket  = var.access_logs.bucket == null ? "" : var.access_logs.bucket
     prefix  = var.access_logs.prefix
+  }
+
+  lifecycle {
+    precondition {
+      condition     = length(local.ipv6_cidrs) == 0 || var.ip_address_type == "dualstack"
+      error_message = "IPv6 CIDR blocks in allowed_cidrs or test_listener_cidrs need ip_address_type = dualstack (and subnets with IPv6 CIDR blocks)."
+    }
   }
 }
 

@@ -16,12 +16,44 @@ variable "vpc_id" {
 
 variable "subnet_ids" {
   type        = list(string)
-  description = "Subnets in at least two availability zones."
+  description = "Subnets of the load balancer, in at least two availability zones (public ones when internet-facing); independent of the tasks' subnets."
+
+  validation {
+    condition     = length(var.subnet_ids) >= 2 && length(distinct(var.subnet_ids)) == length(var.subnet_ids)
+    error_message = "An Application Load Balancer needs at least two distinct subnets, in different availability zones."
+  }
 }
 
 variable "allowed_cidrs" {
   type        = list(string)
-  description = "CIDR blocks allowed to reach the listeners."
+  description = "CIDR blocks (IPv4, or IPv6 with ip_address_type = dualstack) allowed to reach the production listener and the HTTP redirect."
+
+  validation {
+    condition     = alltrue([for cidr in var.allowed_cidrs : can(cidrhost(cidr, 0))])
+    error_message = "Each of allowed_cidrs must be a CIDR block, such as 10.0.0.0/8 or 2001:db8::/32."
+  }
+}
+
+variable "test_listener_cidrs" {
+  type        = list(string)
+  description = "CIDR blocks allowed to reach the test listener (always the idle colour); null means the VPC's own CIDR blocks, closed to the outside."
+  default     = null
+
+  validation {
+    condition     = var.test_listener_cidrs == null || alltrue([for cidr in coalesce(var.test_listener_cidrs, []) : can(cidrhost(cidr, 0))])
+    error_message = "Each of test_listener_cidrs must be a CIDR block, such as 10.0.0.0/16."
+  }
+}
+
+variable "ip_address_type" {
+  type        = string
+  description = "ipv4, or dualstack to take IPv6 clients too (the subnets need IPv6 CIDR blocks)."
+  default     = "ipv4"
+
+  validation {
+    condition     = contains(["ipv4", "dualstack"], var.ip_address_type)
+    error_message = "The ip_address_type must be ipv4 or dualstack."
+  }
 }
 
 variable "protocol" {
@@ -117,8 +149,13 @@ variable "stickiness" {
 
 variable "web_acl_arn" {
   type        = string
-  description = "WAFv2 web ACL to associate with the load balancer; null for none."
+  description = "WAFv2 web ACL (regional) to associate with the load balancer; null for none."
   default     = null
+
+  validation {
+    condition     = var.web_acl_arn == null || can(regex("^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:[0-9]{12}:regional/webacl/.+$", var.web_acl_arn))
+    error_message = "The web_acl_arn must be the ARN of a regional WAFv2 web ACL, or null."
+  }
 }
 
 variable "tags" {

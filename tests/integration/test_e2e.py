@@ -35,7 +35,7 @@ ENV_FILE = str(ROOT / "environments" / "staging.yaml")
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    with moto_server_process(str(Path(sys.executable).parent / "moto_server")) as url:
+    with moto_server_process() as url:
         yield url
 
 
@@ -129,7 +129,9 @@ def _race(world: World, store: str) -> None:
         world.shift("--steps", "50,100", "--bake", "1.5", "--poll", "0.05", store=store)
         for _ in range(2)
     ]
-    results = [(p.wait(60), p.communicate()[1]) for p in procs]
+    # communicate, not wait: an unread stdout pipe would block a --json run once full.
+    errs = [p.communicate(timeout=60)[1] for p in procs]
+    results = [(p.returncode, err) for p, err in zip(procs, errs, strict=True)]
     codes = sorted(code for code, _ in results)
     assert codes == [0, 3], results
     loser = next(err for code, err in results if code == 3)

@@ -29,6 +29,7 @@ def _commands() -> dict[str, object]:
 def test_every_command_has_help_and_a_readme_section() -> None:
     commands = _commands()
     assert {
+        "init",
         "validate",
         "generate",
         "plan",
@@ -43,6 +44,7 @@ def test_every_command_has_help_and_a_readme_section() -> None:
         "finalize",
         "db check",
         "demo",
+        "report",
     } <= set(commands)
     for name, command in commands.items():
         assert (command.help or "").strip(), f"zdd {name} has no help text"
@@ -94,7 +96,7 @@ def test_help_does_not_import_heavy_modules() -> None:
         "from generator.cli import main\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "heavy = ['boto3', 'botocore', 'moto', 'jinja2', 'python_terraform', 'sqlglot',"
-        " 'pydantic']\n"
+        " 'pydantic', 'rich']\n"
         "print('LOADED', [m for m in heavy if m in sys.modules])\n"
     )
     out = subprocess.run(

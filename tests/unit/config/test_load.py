@@ -46,7 +46,9 @@ def test_env_by_name_resolves_under_environments(run_cli, tmp_path: Path) -> Non
     assert run_cli("validate", "--env", "qa", cwd=tmp_path).exit_code == 0
     missing = run_cli("validate", "--env", "nope", cwd=tmp_path)
     assert missing.exit_code == 2
-    assert "environments/nope.yaml: no such environment file" in missing.stderr
+    # where zdd looked, and what is there instead
+    assert str(tmp_path / "environments" / "nope.yaml") in missing.stderr
+    assert "holds qa" in missing.stderr
 
 
 def test_several_problems_give_one_line_each(run_cli, tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import hcl2
 import pytest
 
 from generator.config import load_environment
+from generator.errors import InputError
 from generator.infra.render import MANIFEST, RenderedStack, generate, render_stack, write_stack
 from tests.conftest import ROOT
 
@@ -19,11 +20,11 @@ EXAMPLES = ["staging", "production"]
 def test_rendering_twice_is_byte_identical(name: str, tmp_path: Path) -> None:
     env = load_environment(ROOT / "environments" / f"{name}.yaml")
     generate(env, tmp_path / "a")
-    first = {p.name: p.read_bytes() for p in (tmp_path / "a").iterdir()}
+    first = {str(p): p.read_bytes() for p in (tmp_path / "a").rglob("*") if p.is_file()}
     generate(env, tmp_path / "a")
-    second = {p.name: p.read_bytes() for p in (tmp_path / "a").iterdir()}
+    second = {str(p): p.read_bytes() for p in (tmp_path / "a").rglob("*") if p.is_file()}
     assert first == second
-    assert {"main.tf", "outputs.tf", "versions.tf"} <= set(first)
+    assert {"main.tf", "outputs.tf", "versions.tf"} <= {Path(p).name for p in first}
 
 
 @pytest.mark.integration
@@ -120,6 +121,10 @@ def test_outputs_are_exactly_the_contract(tmp_path: Path) -> None:
         "target_group_arns",
         "alarm_names",
         "load_balancer_dns_name",
+        "versions",
+        "ecs_services",
+        "load_balancer_arn_suffix",
+        "target_group_arn_suffixes",
     }
 
 
@@ -131,3 +136,18 @@ def test_user_strings_are_escaped_in_the_stack(tmp_path: Path) -> None:
     text = render_stack(evil, tmp_path).files["versions.tf"]
     assert '"$${file(\\"/etc/passwd\\")}"' in text
     assert '"a \\"b\\"\\n%%{x}"' in text
+
+
+def test_a_stack_that_cannot_be_written_whole_is_not_written_at_all(tmp_path: Path) -> None:
+    """A lone surrogate once stopped `generate` half-way through writing the stack."""
+    good = RenderedStack({"main.tf": "# ok\n", "outputs.tf": "# ok\n"})
+    bad = RenderedStack({"main.tf": "# ok\n", "outputs.tf": 'x = "\ud800"\n'})
+    out = tmp_path / "stack"
+    with pytest.raises(InputError, match=r"outputs.tf: cannot be written.*nothing was written"):
+        write_stack(bad, out)
+    assert not out.exists() or not any(out.iterdir())
+    write_stack(good, out)
+    before = {p.name: p.read_text() for p in out.iterdir()}
+    with pytest.raises(InputError):
+        write_stack(RenderedStack({"main.tf": "# changed\n", "z.tf": "\udfff"}), out)
+    assert {p.name: p.read_text() for p in out.iterdir()} == before

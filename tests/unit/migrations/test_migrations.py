@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from generator.config import Database
-from generator.errors import MigrationRefused
+from generator.errors import InputError, MigrationRefused
 from generator.journal.local import LocalStore
+from generator.journal.store import update
 from generator.migrations import check_sql, finalize, pending_release_migrations
 from generator.rollout.engine import ReleaseSpec
 from generator.rollout.schedule import build_schedule
@@ -92,16 +93,69 @@ def test_contract_migration_passes_at_finalize_then_releases_flow(
     store = LocalStore(tmp_path / ".zdd", "shop", "staging", clock=clock.now)
     engine = engine_for(aws, clock, store)
     shipped = pending_release_migrations(db_env, tmp_path, store)
-    assert shipped == ["001_add.sql"]
+    assert [s.split("@sha256:")[0] for s in shipped] == ["001_add.sql"]
     strategy = db_env.strategy.model_copy(update={"bake_seconds": 10})
     dep = engine.shift(
         ReleaseSpec(build_schedule(strategy), "canary", release="v2", migrations=shipped)
     )
-    assert store.load().history[-1].migrations == [
-        "001_add.sql"
-    ]  # the journal records what shipped
+    assert store.load().history[-1].migrations == shipped  # the journal records what shipped
     (tmp_path / "migrations" / "002_drop.sql").write_text("ALTER TABLE users DROP COLUMN legacy;\n")
     with pytest.raises(MigrationRefused, match="may still take traffic back"):
         finalize(db_env, tmp_path, store, now=dep.finished_at + 60)  # inside the window
     assert finalize(db_env, tmp_path, store, now=dep.finished_at + 3601) == ["002_drop.sql"]
     assert pending_release_migrations(db_env, tmp_path, store) == []  # the next release flows
+
+
+# -- issue 13: the gate cannot be slipped ------------------------------------------------
+
+
+def test_a_migration_is_its_path_and_content_not_its_name(db_env, clock, tmp_path: Path) -> None:
+    """`b/001.sql` dropping a table is not `a/001.sql` that shipped earlier."""
+    store = LocalStore(tmp_path / ".zdd", "shop", "staging", clock=clock.now)
+    migrations = tmp_path / "migrations"
+    (migrations / "001_add.sql").unlink()
+    (migrations / "a").mkdir()
+    (migrations / "a" / "001.sql").write_text("CREATE TABLE a (id INT);\n")
+    shipped = pending_release_migrations(db_env, tmp_path, store)
+    assert [s.split("@sha256:")[0] for s in shipped] == ["a/001.sql"]
+    update(store, lambda d: d.finalized_migrations.extend(shipped))
+    (migrations / "b").mkdir()
+    (migrations / "b" / "001.sql").write_text("DROP TABLE users;\n")
+    with pytest.raises(MigrationRefused, match=r"b/001.sql:1: contract"):
+        pending_release_migrations(db_env, tmp_path, store)
+
+
+def test_a_migration_changed_after_it_shipped_is_refused(db_env, clock, tmp_path: Path) -> None:
+    store = LocalStore(tmp_path / ".zdd", "shop", "staging", clock=clock.now)
+    shipped = pending_release_migrations(db_env, tmp_path, store)
+    update(store, lambda d: d.finalized_migrations.extend(shipped))
+    assert pending_release_migrations(db_env, tmp_path, store) == []
+    (tmp_path / "migrations" / "001_add.sql").write_text("ALTER TABLE users DROP COLUMN nick;\n")
+    with pytest.raises(MigrationRefused, match="changed after they shipped") as caught:
+        pending_release_migrations(db_env, tmp_path, store)
+    assert caught.value.exit_code == 3
+    assert "001_add.sql" in str(caught.value) and "add a new migration" in str(caught.value)
+    with pytest.raises(MigrationRefused, match="changed after they shipped"):
+        finalize(db_env, tmp_path, store, now=1e12)
+
+
+def test_an_executable_comment_cannot_slip_through_the_gate(db_env, clock, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    mysql = db_env.model_copy(
+        update={"database": db_env.database.model_copy(update={"dialect": "mysql"})}
+    )
+    store = LocalStore(tmp_path / ".zdd", "shop", "staging", clock=clock.now)
+    (tmp_path / "migrations" / "002.sql").write_text("/*!50000 DROP TABLE users */;\n")
+    with pytest.raises(MigrationRefused, match=r"002.sql:1: contract"):
+        pending_release_migrations(mysql, tmp_path, store)
+
+
+def test_a_migration_that_is_not_utf8_is_bad_input_everywhere(
+    db_env, clock, tmp_path: Path, run_cli
+) -> None:
+    store = LocalStore(tmp_path / ".zdd", "shop", "staging", clock=clock.now)
+    (tmp_path / "migrations" / "002_bin.sql").write_bytes(b"\xff\xfeDROP TABLE users;")
+    with pytest.raises(InputError, match=r"002_bin.sql: cannot be read as UTF-8") as caught:
+        pending_release_migrations(db_env, tmp_path, store)
+    assert caught.value.exit_code == 2
+    result = run_cli("db", "check", str(tmp_path / "migrations"), "--dialect", "postgres")
+    assert result.exit_code == 2 and "Traceback" not in result.stderr

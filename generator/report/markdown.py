@@ -1,0 +1,68 @@
+"""The report as Markdown: for pull-request comments and CI job summaries.
+
+Same facts as the HTML, without the chart: a table of the releases, then per
+release its outcome (and why), schedule, versions, migrations, durations, who ran
+it, and the numbered decisions.
+"""
+
+from __future__ import annotations
+
+from generator.events import iso
+from generator.report.build import Report
+from generator.report.facts import facts, outcome_words
+from generator.report.timeline import Timeline, timeline
+from generator.rollout.outcome import duration
+
+ICONS = {"promoted": "✅", "rolled_back": "↩️", "aborted": "⛔", "refused": "🚫"}
+
+
+def cell(value: object) -> str:
+    """A table cell: pipes and newlines would break the row."""
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def _table(report: Report, timelines: dict[str, Timeline]) -> list[str]:
+    lines = [
+        "| started (UTC) | release | traffic | outcome | took | run by | deployment |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for dep in reversed(report.deployments):
+        icon = ICONS.get(dep.status, "⏳")
+        lines.append(
+            f"| {cell(iso(dep.started_at, millis=False))} | {cell(dep.release or 'traffic only')} "
+            f"| {dep.from_colour} → {dep.to_colour} | {icon} {outcome_words(dep)} "
+            f"| {duration(timelines[dep.id].end)} | {cell(dep.actor.user if dep.actor else '-')} "
+            f"| `{dep.id}` |"
+        )
+    return lines
+
+
+def _release(tl: Timeline) -> list[str]:
+    said = facts(tl)
+    lines = ["", f"### {cell(said.title)}", ""]
+    if said.reason:
+        lines += [f"> **Why:** {said.reason}", ""]
+    lines += [f"- **{label}**: {cell(value)}" for label, value in said.rows]
+    lines += ["", "<details><summary>timeline</summary>", ""]
+    lines += ["| # | at | event |", "|---|---|---|"]
+    lines += [f"| {m.number} | +{m.at:.1f}s | {cell(m.message)} |" for m in tl.markers]
+    lines += ["", "</details>"]
+    return lines
+
+
+def render_markdown(report: Report) -> str:
+    timelines = {dep.id: timeline(dep) for dep in report.deployments}
+    count = len(report.deployments)
+    noun = "release" if count == 1 else "releases"
+    lines = [f"## {report.service}/{report.environment}: {count} {noun}", ""]
+    lines += _table(report, timelines)
+    if report.refusals:
+        lines += ["", "**Refused before any traffic moved:**", ""]
+        lines += [
+            f"- {cell(iso(r.at, millis=False))} {ICONS['refused']} {r.stage}"
+            f"{' (' + cell(r.release) + ')' if r.release else ''}: {cell(r.reason)}"
+            for r in reversed(report.refusals)
+        ]
+    for dep in reversed(report.deployments):
+        lines += _release(timelines[dep.id])
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,227 @@
+"""The statistics of canary analysis, in pure functions over plain numbers.
+
+Only ``math``: no numpy or scipy at run time. Each test is one-sided, because a
+canary is only ever rolled back for being *worse* than the live colour:
+
+* error counts: Fisher's exact test on the 2x2 table (errors and successes of
+  each colour). It is exact at the small counts a 10 % canary produces, where
+  the two-proportion z-test (also here, for reporting) rejects too often;
+* latency: the Mann-Whitney U test on per-period values (Kayenta's choice),
+  exact without ties and for small samples, normal with tie correction
+  otherwise, with three effect sizes: rank-biserial correlation, the
+  Hodges-Lehmann shift and the ratio of means.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+def normal_sf(z: float) -> float:
+    """P(Z > z) for a standard normal Z."""
+    return 0.5 * math.erfc(z / math.sqrt(2.0))
+
+
+# -- proportions -------------------------------------------------------------------
+
+
+def _log_comb(n: int, k: int) -> float:
+    return math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
+
+
+def hypergeom_sf(x: int, total: int, marked: int, drawn: int) -> float:
+    """P(X >= x) for X ~ Hypergeometric(total, marked, drawn)."""
+    low = max(0, drawn - (total - marked))
+    high = min(marked, drawn)
+    if x <= low:
+        return 1.0
+    if x > high:
+        return 0.0
+    log_denominator = _log_comb(total, drawn)
+
+    def log_pmf(k: int) -> float:
+        return _log_comb(marked, k) + _log_comb(total - marked, drawn - k) - log_denominator
+
+    # Sum the shorter tail in log space; past the mode terms shrink geometrically.
+    mode = (drawn + 1) * (marked + 1) // (total + 2)
+    if x > mode:
+        logs = []
+        for k in range(x, high + 1):
+            logs.append(log_pmf(k))
+            if logs[-1] < logs[0] - 40:
+                break
+        return min(1.0, _sum_exp(logs))
+    logs = []
+    for k in range(x - 1, low - 1, -1):
+        logs.append(log_pmf(k))
+        if logs[-1] < logs[0] - 40 and k < mode:
+            break
+    return max(0.0, 1.0 - _sum_exp(logs))
+
+
+def _sum_exp(logs: Sequence[float]) -> float:
+    top = max(logs)
+    return math.exp(top) * sum(math.exp(v - top) for v in logs)
+
+
+def fisher_greater(errors_a: int, n_a: int, errors_b: int, n_b: int) -> float:
+    """One-sided Fisher exact p-value for "the error rate of a exceeds that of b"."""
+    _check_counts(errors_a, n_a, errors_b, n_b)
+    return hypergeom_sf(errors_a, n_a + n_b, errors_a + errors_b, n_a)
+
+
+def two_proportion_z(errors_a: int, n_a: int, errors_b: int, n_b: int) -> tuple[float, float]:
+    """Pooled two-proportion z statistic and its one-sided p-value (a worse than b)."""
+    _check_counts(errors_a, n_a, errors_b, n_b)
+    pooled = (errors_a + errors_b) / (n_a + n_b)
+    variance = pooled * (1 - pooled) * (1 / n_a + 1 / n_b)
+    if variance <= 0:
+        return 0.0, 1.0
+    z = (errors_a / n_a - errors_b / n_b) / math.sqrt(variance)
+    return z, normal_sf(z)
+
+
+def _check_counts(errors_a: int, n_a: int, errors_b: int, n_b: int) -> None:
+    if n_a <= 0 or n_b <= 0:
+        raise ValueError("both samples need at least one request")
+    if not (0 <= errors_a <= n_a and 0 <= errors_b <= n_b):
+        raise ValueError("errors must be between 0 and the number of requests")
+
+
+@dataclass(frozen=True)
+class ProportionResult:
+    p_value: float  # Fisher exact, one-sided
+    rate_a: float
+    rate_b: float
+    z: float
+
+    @property
+    def ratio(self) -> float:
+        """rate_a / rate_b; infinite when b had no errors and a had some."""
+        if self.rate_b == 0:
+            return math.inf if self.rate_a > 0 else 1.0
+        return self.rate_a / self.rate_b
+
+
+def compare_proportions(errors_a: int, n_a: int, errors_b: int, n_b: int) -> ProportionResult:
+    """Is a's error rate higher than b's? Fisher's exact p-value, rates and z."""
+    z, _ = two_proportion_z(errors_a, n_a, errors_b, n_b)
+    return ProportionResult(
+        p_value=fisher_greater(errors_a, n_a, errors_b, n_b),
+        rate_a=errors_a / n_a,
+        rate_b=errors_b / n_b,
+        z=z,
+    )
+
+
+# -- ranks -------------------------------------------------------------------------
+
+EXACT_LIMIT = 50  # samples of up to 50 each without ties use the exact distribution
+
+
+@dataclass(frozen=True)
+class MannWhitneyResult:
+    u: float  # U of sample a: pairs where a > b, ties counting one half
+    p_value: float  # one-sided: a tends to be larger than b
+    method: str  # "exact" or "normal"
+    rank_biserial: float  # 2U/(n_a n_b) - 1, in [-1, 1]; > 0 when a is larger
+    hodges_lehmann: float  # median of all pairwise differences a - b
+    mean_ratio: float  # mean(a) / mean(b)
+
+
+def rank(values: Sequence[float]) -> list[float]:
+    """Ranks starting at 1, ties sharing their average rank."""
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    ranks = [0.0] * len(values)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            ranks[order[k]] = (i + j) / 2 + 1
+        i = j + 1
+    return ranks
+
+
+@lru_cache(maxsize=256)
+def _u_counts(n_a: int, n_b: int) -> tuple[int, ...]:
+    """Number of arrangements giving each U = 0..n_a*n_b (no ties)."""
+    # counts[m][u] for samples (i, m): add elements one at a time (Mann & Whitney 1947).
+    table: list[list[int]] = [[1] for _ in range(n_b + 1)]  # i = 0: U is 0
+    for i in range(1, n_a + 1):
+        new: list[list[int]] = [[1]]  # m = 0: U is 0
+        for m in range(1, n_b + 1):
+            # The largest value is from a (adds m to U) or from b.
+            size = i * m + 1
+            row = [0] * size
+            for u, c in enumerate(table[m]):  # (i-1, m), largest from a: U += m
+                row[u + m] += c
+            for u, c in enumerate(new[m - 1]):  # (i, m-1), largest from b
+                row[u] += c
+            new.append(row)
+        table = new
+    return tuple(table[n_b])
+
+
+def mann_whitney_greater(a: Sequence[float], b: Sequence[float]) -> MannWhitneyResult:
+    """One-sided Mann-Whitney U test that ``a`` tends to exceed ``b``, with effect sizes."""
+    n_a, n_b = len(a), len(b)
+    if n_a == 0 or n_b == 0:
+        raise ValueError("both samples need at least one value")
+    ranks = rank([*a, *b])
+    u = sum(ranks[:n_a]) - n_a * (n_a + 1) / 2
+    ties = len(set(a) | set(b)) < n_a + n_b
+    if not ties and n_a <= EXACT_LIMIT and n_b <= EXACT_LIMIT:
+        counts = _u_counts(n_a, n_b)
+        p = sum(counts[math.ceil(u) :]) / math.comb(n_a + n_b, n_a)
+        method = "exact"
+    else:
+        p = _normal_p(u, ranks, n_a, n_b)
+        method = "normal"
+    diffs = sorted(x - y for x in a for y in b)
+    middle = len(diffs) // 2
+    hl = diffs[middle] if len(diffs) % 2 else (diffs[middle - 1] + diffs[middle]) / 2
+    mean_b = sum(b) / n_b
+    mean_a = sum(a) / n_a
+    ratio = mean_a / mean_b if mean_b else (math.inf if mean_a > 0 else 1.0)
+    return MannWhitneyResult(
+        u=u,
+        p_value=min(1.0, p),
+        method=method,
+        rank_biserial=2 * u / (n_a * n_b) - 1,
+        hodges_lehmann=hl,
+        mean_ratio=ratio,
+    )
+
+
+def _normal_p(u: float, ranks: Sequence[float], n_a: int, n_b: int) -> float:
+    n = n_a + n_b
+    tie_sizes: dict[float, int] = {}
+    for r in ranks:
+        tie_sizes[r] = tie_sizes.get(r, 0) + 1
+    tie_term = sum(t**3 - t for t in tie_sizes.values()) / (n * (n - 1)) if n > 1 else 0.0
+    sigma = math.sqrt(n_a * n_b / 12 * ((n + 1) - tie_term))
+    if sigma == 0:
+        return 1.0
+    z = (u - n_a * n_b / 2 - 0.5) / sigma  # continuity correction
+    return normal_sf(z)
+
+
+# -- how many looks a bake takes -----------------------------------------------------
+
+
+def look_alpha(alpha: float, look: int, looks: int, interim_share: float = 0.1) -> float:
+    """Significance level of look ``look`` (1-based) of ``looks``, Haybittle-Peto style.
+
+    The interim looks share ``interim_share`` of ``alpha`` equally and the final
+    look gets the rest, so by the union bound the chance that *any* look of the
+    bake fires on a canary no worse than live is at most ``alpha``.
+    """
+    if looks <= 1:
+        return alpha
+    interim = alpha * interim_share / (looks - 1)
+    return interim if look < looks else alpha - interim * (looks - 1)

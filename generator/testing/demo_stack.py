@@ -1,0 +1,159 @@
+"""The demo's stack: applied by the real terraform and AWS provider against the embedded moto.
+
+``apply_for_real`` gives moto the network an environment file names (``moto_world``),
+renders the stack from a copy of the file that uses it, and runs ``terraform init``,
+``plan`` and ``apply`` with the provider pointed at the emulator; the outputs are read
+with ``terraform output``. When Terraform or the provider cannot run (no CLI config
+with a provider mirror, no binary, a failed ``init``) it says why, and the demo falls
+back to ``emulator.create_twin_environments``, which stands in for the apply.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from generator.config import Environment, load_environment, resolve_env_path
+from generator.errors import InputError, TerraformError
+from generator.infra.outputs import StackOutputs
+from generator.infra.render import generate
+from generator.testing.emulator import Emulator
+
+Say = Callable[[str], None]
+
+
+@dataclass
+class Stack:
+    env: Environment  # as rendered: with the emulator's VPC, subnets and certificate
+    outputs: StackOutputs
+    applied: bool  # True: by terraform apply; False: by the stand-in
+
+
+class Unavailable(Exception):
+    """Terraform or its AWS provider cannot run here; the message says why."""
+
+
+def _cli_config() -> Path:
+    config = os.environ.get("TF_CLI_CONFIG_FILE")
+    if not config:
+        raise Unavailable(
+            "TF_CLI_CONFIG_FILE is unset, so terraform has no hashicorp/aws provider "
+            "mirror (offline): `make demo` writes and exports one"
+        )
+    if not Path(config).is_file():
+        raise Unavailable(f"TF_CLI_CONFIG_FILE={config}: no such file")
+    return Path(config)
+
+
+def _first_lines(text: str, count: int = 3) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return " / ".join(lines[:count]) or "(no output)"
+
+
+def render_on_network(
+    emulator: Emulator, env_name: str, adjust: Callable[[Environment], Environment], work: Path
+) -> Environment:
+    """The environment on a VPC, subnets and certificate created in the emulator."""
+    from generator.testing.moto_world import create_network, environment_with_network
+
+    network = create_network(emulator.endpoint, emulator.region)
+    env_file = environment_with_network(resolve_env_path(env_name), network, work / "environments")
+    env = adjust(load_environment(env_file))
+    generate(env, work / env.name)
+    return env
+
+
+def check_fmt(stack_dir: Path, say: Say) -> None:
+    from python_terraform import IsFlagged
+
+    from generator.infra.terraform import Terraform, check_version
+
+    tf = Terraform(stack_dir)
+    # -recursive: the modules are vendored into the stack, so this checks them too.
+    tf.run(tf.argv("fmt", check=IsFlagged, recursive=IsFlagged, input=None))
+    version = ".".join(map(str, check_version(tf.binary)))
+    say(f"   terraform {version} fmt -check: the stack and its modules are clean")
+
+
+def apply_for_real(emulator: Emulator, stack_dir: Path, say: Say) -> StackOutputs:
+    """init, plan, apply and output with the real provider; ``Unavailable`` before apply."""
+    from generator.infra.terraform import Terraform
+    from generator.testing.moto_world import terraform_environ, write_emulator_override
+
+    try:
+        check_fmt(stack_dir, say)  # also finds the binary: InputError without one
+        _cli_config()
+        write_emulator_override(stack_dir)
+        tf = Terraform(stack_dir, env=terraform_environ(emulator.endpoint, emulator.region))
+    except InputError as exc:
+        raise Unavailable(str(exc)) from None
+    try:
+        tf.init()
+    except TerraformError as exc:
+        raise Unavailable(f"terraform init failed: {_first_lines(str(exc))}") from None
+    began = time.monotonic()
+    tf.plan(Path("stack.tfplan"))
+    say(f"   terraform plan: {time.monotonic() - began:.1f}s; applying (the provider waits")
+    say("   2 x 30 s for the load balancer to be reported active) ...")
+    began = time.monotonic()
+    run = tf.apply(Path("stack.tfplan"))
+    done = [line for line in run.stdout.splitlines() if line.startswith("Apply complete")]
+    say(f"   terraform apply: {(done or ['done'])[-1]} ({time.monotonic() - began:.1f}s)")
+    outputs = tf.output()
+    say("   stack outputs read with `terraform output`")
+    return outputs
+
+
+def alarms_evaluated_ok(session: Any, outputs: StackOutputs, say: Say) -> None:
+    """moto never evaluates metrics: its new alarms stay INSUFFICIENT_DATA; set them OK."""
+    cloudwatch = session.client("cloudwatch")
+    names = [name for colour_names in outputs.alarm_names.values() for name in colour_names]
+    for name in names:
+        cloudwatch.set_alarm_state(
+            AlarmName=name, StateValue="OK", StateReason="demo: stands in for CloudWatch"
+        )
+    say(
+        f"   {len(names)} alarms set OK: this stands in for CloudWatch's evaluation (moto never"
+        " evaluates metrics, so real alarms would stay INSUFFICIENT_DATA)"
+    )
+
+
+def twin_stack(
+    emulator: Emulator,
+    env_name: str,
+    adjust: Callable[[Environment], Environment],
+    work: Path,
+    say: Say,
+) -> Stack:
+    """The stack in the emulator: applied by terraform, or else by the labelled stand-in."""
+    from generator.testing.emulator import create_twin_environments
+
+    env = render_on_network(emulator, env_name, adjust, work)
+    stack_dir = work / env.name
+    for stale in ("terraform.tfstate", "terraform.tfstate.backup", "stack.tfplan"):
+        (stack_dir / stale).unlink(missing_ok=True)  # of an emulator that is gone
+    say(f"1. rendered Terraform for {env.service}/{env.name} into {stack_dir}")
+    session = emulator.session()
+    try:
+        say(
+            f"2. terraform apply of the stack against an embedded AWS emulator, {emulator.endpoint}"
+        )
+        outputs = apply_for_real(emulator, stack_dir, say)
+        applied = True
+    except Unavailable as exc:
+        say(
+            f"   FALLBACK: terraform cannot run here: {exc}.\n"
+            "   STAND-IN: creating the twin environments directly in the emulator instead\n"
+            "   (emulator.create_twin_environments: the same load balancer, target groups,\n"
+            "   weighted listener and alarms from the same model, the same stack outputs)."
+        )
+        outputs = create_twin_environments(session, env)
+        applied = False
+    if applied:
+        alarms_evaluated_ok(session, outputs, say)
+    (stack_dir / "zdd-outputs.json").write_text(outputs.to_terraform_json(), encoding="utf-8")
+    return Stack(env, outputs, applied)

@@ -1,0 +1,204 @@
+"""Seeded simulated ALB traffic: per-period counts for each colour, pushed into CloudWatch.
+
+Each period, requests arrive as a Poisson process split by the listener's weights;
+each request fails (5xx) with its colour's error rate, and response times are
+log-normal. What CloudWatch would publish per target group is pushed with
+PutMetricData: ``RequestCount`` and ``HTTPCode_Target_5XX_Count`` as sums, and
+``TargetResponseTime`` as statistic values (count, sum, min, max), which moto
+serves as Sum, SampleCount and Average (it cannot serve percentiles).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from generator.colours import COLOURS, Colour
+from generator.infra.outputs import StackOutputs
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch.client import CloudWatchClient
+
+LATENCY_SIGMA = 0.6  # log-normal shape: p99 is about 4x the median
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How one colour behaves: its 5xx rate and median response time."""
+
+    error_rate: float = 0.01
+    median_latency: float = 0.08
+
+    @property
+    def mean_latency(self) -> float:
+        return self.median_latency * math.exp(LATENCY_SIGMA**2 / 2)
+
+    def latency_quantile(self, q: float) -> float:
+        return self.median_latency * math.exp(LATENCY_SIGMA * _normal_quantile(q))
+
+
+@dataclass(frozen=True)
+class PeriodCounts:
+    requests: int
+    errors: int
+    latency_sum: float  # seconds, over all requests
+    latency_p99: float  # of this period's requests (for static p99 alarms)
+
+
+def poisson(rng: random.Random, lam: float) -> int:
+    if lam <= 0:
+        return 0
+    if lam > 50:
+        return max(0, round(rng.gauss(lam, math.sqrt(lam))))
+    threshold, k, product = math.exp(-lam), 0, rng.random()
+    while product > threshold:
+        k += 1
+        product *= rng.random()
+    return k
+
+
+def binomial(rng: random.Random, n: int, p: float) -> int:
+    """Exact by inversion when n*p is small, normal approximation otherwise."""
+    if n <= 0 or p <= 0:
+        return 0
+    if n * p > 50 and n * (1 - p) > 50:
+        return min(n, max(0, round(rng.gauss(n * p, math.sqrt(n * p * (1 - p))))))
+    u, k = rng.random(), 0
+    pmf = (1 - p) ** n
+    cdf = pmf
+    while u > cdf and k < n:
+        pmf *= (n - k) / (k + 1) * p / (1 - p)
+        k += 1
+        cdf += pmf
+    return k
+
+
+def _normal_quantile(q: float) -> float:
+    """Inverse of the standard normal CDF, by bisection: plenty for a simulator."""
+    low, high = -10.0, 10.0
+    for _ in range(80):
+        mid = (low + high) / 2
+        if 0.5 * math.erfc(-mid / math.sqrt(2)) < q:
+            low = mid
+        else:
+            high = mid
+    return (low + high) / 2
+
+
+def simulate_period(
+    rng: random.Random,
+    rps: float,
+    period: int,
+    weights: dict[Colour, int],
+    profiles: dict[Colour, Profile],
+) -> dict[Colour, PeriodCounts]:
+    """One period's counts for each colour with traffic."""
+    total = sum(weights.values()) or 1
+    out: dict[Colour, PeriodCounts] = {}
+    for colour in COLOURS:
+        share = weights.get(colour, 0) / total
+        n = poisson(rng, rps * period * share)
+        if n == 0:
+            continue
+        profile = profiles[colour]
+        errors = binomial(rng, n, profile.error_rate)
+        mean = profile.mean_latency
+        sd = mean * math.sqrt(math.exp(LATENCY_SIGMA**2) - 1)
+        latency_sum = max(0.0, rng.gauss(n * mean, sd * math.sqrt(n)))
+        # The sample p99, from the asymptotic normal law of a sample quantile.
+        q99 = profile.latency_quantile(0.99)
+        density = math.exp(-((math.log(q99 / profile.median_latency) / LATENCY_SIGMA) ** 2) / 2)
+        density /= q99 * LATENCY_SIGMA * math.sqrt(2 * math.pi)
+        p99 = max(0.0, rng.gauss(q99, math.sqrt(0.99 * 0.01 / n) / density))
+        out[colour] = PeriodCounts(n, errors, latency_sum, p99)
+    return out
+
+
+def put_period(
+    cloudwatch: CloudWatchClient,
+    outputs: StackOutputs,
+    start: float,
+    counts: dict[Colour, PeriodCounts],
+) -> None:
+    """PutMetricData of one period, as the ALB publishes it per target group."""
+    assert outputs.load_balancer_arn_suffix and outputs.target_group_arn_suffixes
+    when = dt.datetime.fromtimestamp(start, dt.UTC)
+    data: list[Any] = []
+    for colour, c in counts.items():
+        dims = [
+            {"Name": "LoadBalancer", "Value": outputs.load_balancer_arn_suffix},
+            {"Name": "TargetGroup", "Value": outputs.target_group_arn_suffixes[colour]},
+        ]
+        data.append(
+            {
+                "MetricName": "RequestCount",
+                "Dimensions": dims,
+                "Timestamp": when,
+                "Value": float(c.requests),
+                "Unit": "Count",
+            }
+        )
+        if c.errors:  # the ALB publishes no 5xx datapoint for a minute without 5xx
+            data.append(
+                {
+                    "MetricName": "HTTPCode_Target_5XX_Count",
+                    "Dimensions": dims,
+                    "Timestamp": when,
+                    "Value": float(c.errors),
+                    "Unit": "Count",
+                }
+            )
+        stats = {
+            "SampleCount": float(c.requests),
+            "Sum": c.latency_sum,
+            "Minimum": 0.0,
+            "Maximum": max(c.latency_p99, c.latency_sum / c.requests),
+        }
+        data.append(
+            {
+                "MetricName": "TargetResponseTime",
+                "Dimensions": dims,
+                "Timestamp": when,
+                "StatisticValues": stats,
+                "Unit": "Seconds",
+            }
+        )
+    for i in range(0, len(data), 1000):
+        cloudwatch.put_metric_data(Namespace="AWS/ApplicationELB", MetricData=data[i : i + 1000])
+
+
+class TrafficFeed:
+    """Call it on each tick of a clock: pushes every period that ended since the last
+    call, split by the listener's weights as they are then (read with DescribeListeners)."""
+
+    def __init__(
+        self,
+        cloudwatch: CloudWatchClient,
+        elbv2: Any,
+        outputs: StackOutputs,
+        start: float,
+        profiles: dict[Colour, Profile],
+        *,
+        rps: float = 20.0,
+        period: int = 60,
+        seed: int = 11,
+    ) -> None:
+        self.cloudwatch, self.elbv2, self.outputs = cloudwatch, elbv2, outputs
+        self.profiles, self.rps, self.period = profiles, rps, period
+        self.rng = random.Random(seed)
+        self.next = int(start // period) * period
+
+    def __call__(self, clock: Any) -> None:
+        from generator.rollout.routing import AlbListenerRouter
+
+        now = clock.now()
+        if self.next + self.period > now:
+            return
+        weights = AlbListenerRouter(self.elbv2, self.outputs).read().weights
+        while self.next + self.period <= now:
+            counts = simulate_period(self.rng, self.rps, self.period, weights, self.profiles)
+            put_period(self.cloudwatch, self.outputs, self.next, counts)
+            self.next += self.period

@@ -1,0 +1,309 @@
+"""Seeded fault trials: one release under one injected fault, then the invariant.
+
+A trial picks, from its seed, a store (local directory or DynamoDB), a schedule and a
+fault: a stop signal (SIGINT, SIGTERM, SIGHUP) at a fault point, once or twice; an
+exception at a fault point, once or twice; an HTTP fault on one AWS operation (lost
+reply, slow reply, reset, 5xx, throttling), alone or with a signal; the listener
+lock deleted or taken over by a live run. It runs the release in this process
+(AWS through the fault proxy, a fake clock), checks the invariant against the real
+listener and journal, then finishes what was left with `zdd resume` (or `zdd abort`
+when the error says so) and checks again. Used by the integration suite and by
+``benchmarks/run``.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import socket
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from generator import interrupts
+from generator.config import Strategy
+from generator.errors import ReleaseFailed, ZddError
+from generator.journal.model import Step
+from generator.journal.store import DeploymentStore, Owner
+from generator.rollout.context import EngineSettings
+from generator.rollout.engine import Engine, ReleaseSpec
+from generator.rollout.wiring import build_engine
+from generator.testing.fault_points import FaultPoints, raise_fault, send_signal, wrap_run
+from generator.testing.faults import FAULT_KINDS, Fault
+from generator.testing.invariant import Ending, Verdict, check_ending, check_finished
+from generator.testing.trial_world import TrialWorld
+
+TrialKind = Literal[
+    "signal",
+    "signal_twice",
+    "exception",
+    "exception_twice",
+    "http",
+    "http_signal",
+    "lease_deleted",
+    "lease_stolen",
+]
+KINDS: tuple[TrialKind, ...] = (
+    "signal",
+    "signal_twice",
+    "exception",
+    "exception_twice",
+    "http",
+    "http_signal",
+    "lease_deleted",
+    "lease_stolen",
+)
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+STEPS = ((10, 100), (10, 50, 100))
+AWS_OPERATIONS = ("ModifyListener", "DescribeListeners", "DescribeAlarms")
+STORE_OPERATIONS = ("GetItem", "PutItem", "DeleteItem")
+
+
+class FakeClock:
+    """Time for a trial: sleeping only moves it on."""
+
+    def __init__(self) -> None:
+        self.t = 1_700_000_000.0
+
+    def now(self) -> float:
+        return self.t
+
+    def sleep(self, seconds: float) -> None:
+        self.t += max(seconds, 0.0)
+
+
+@dataclass(frozen=True)
+class TrialPlan:
+    seed: int
+    kind: TrialKind
+    store: Literal["local", "dynamodb"]
+    steps: tuple[int, ...]
+    point: int = 0  # fault point number (1-based)
+    second: int = 0  # a second signal or exception: its point (0: right after the first)
+    signum: int = signal.SIGTERM
+    fault: Fault | None = None
+
+    def describe(self) -> str:
+        what = {
+            "signal": f"{signal.Signals(self.signum).name} at point {self.point}",
+            "signal_twice": f"{signal.Signals(self.signum).name} at {self.point} and "
+            f"{self.second or 'at once'}",
+            "exception": f"exception at point {self.point}",
+            "exception_twice": f"exceptions at {self.point} and {self.second}",
+            "http": f"{self.fault}",
+            "http_signal": f"{self.fault} and {signal.Signals(self.signum).name} at {self.point}",
+            "lease_deleted": f"lock deleted at point {self.point}",
+            "lease_stolen": f"lock taken by a live run at point {self.point}",
+        }[self.kind]
+        return f"seed {self.seed}: {self.store} store, steps {list(self.steps)}, {what}"
+
+
+@dataclass
+class TrialResult:
+    plan: TrialPlan
+    ending: Ending
+    verdict: Verdict
+    fired: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.verdict.lies and not self.verdict.stuck
+
+    def describe(self) -> str:
+        problems = [f"LIE {x}" for x in self.verdict.lies] + [
+            f"STUCK {x}" for x in self.verdict.stuck
+        ]
+        return (
+            f"{self.plan.describe()} -> exit {self.ending.code} ({self.ending.message[:160]})"
+            f" fired at {self.fired}" + ("".join(f"\n  {p}" for p in problems))
+        )
+
+
+@dataclass
+class _Run:
+    clock: FakeClock
+    ending: Ending
+    store: DeploymentStore  # the run's journal, read without faults
+    calls: dict[str, int]  # AWS calls per operation, through the proxy
+    injected: list[str]  # HTTP faults the proxy injected
+
+
+def dead_pid() -> int:
+    """A process id that does not exist: the owner of a run that has ended."""
+    for pid in range(4_000_000, 4_100_000, 997):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return pid
+        except PermissionError:
+            continue
+    raise RuntimeError("no free pid found")
+
+
+class Trials:
+    """Runs seeded trials against one ``TrialWorld``."""
+
+    def __init__(self, world: TrialWorld) -> None:
+        self.world = world
+        self.dead = dead_pid()
+        self._shape: dict[tuple[str, tuple[int, ...]], tuple[int, dict[str, int]]] = {}
+
+    # -- planning --------------------------------------------------------------
+
+    def shape(
+        self, store: Literal["local", "dynamodb"], steps: tuple[int, ...]
+    ) -> tuple[int, dict[str, int]]:
+        """Points a clean run passes, and its calls per AWS operation (measured once)."""
+        key = (store, steps)
+        if key not in self._shape:
+            plan = TrialPlan(seed=-len(self._shape) - 1, kind="http", store=store, steps=steps)
+            points = FaultPoints()
+            run = self._run(plan, points)
+            self._shape[key] = (len(points.trace), run.calls)
+        return self._shape[key]
+
+    def plan(self, seed: int) -> TrialPlan:
+        rng = random.Random(seed)
+        kind = KINDS[seed % len(KINDS)]
+        store: Literal["local", "dynamodb"] = rng.choice(("local", "dynamodb"))
+        steps = rng.choice(STEPS)
+        total, calls = self.shape(store, steps)
+        point = rng.randint(1, total)
+        second = rng.choice((0, min(total, point + rng.randint(1, 12))))
+        signum = rng.choice(STOP_SIGNALS)
+        fault = None
+        if kind in ("http", "http_signal"):
+            operations = AWS_OPERATIONS + (STORE_OPERATIONS if store == "dynamodb" else ())
+            operation = rng.choice([op for op in operations if calls.get(op)])
+            fault = Fault(
+                operation,
+                rng.choice(FAULT_KINDS),
+                nth=rng.randint(1, calls[operation]),
+                times=rng.choice((1, 1, 2)),
+                delay=self.world.read_timeout * 2,
+            )
+        if kind == "exception_twice" and not second:
+            second = min(total, point + 1)
+        return TrialPlan(seed, kind, store, steps, point, second, signum, fault)
+
+    # -- running ---------------------------------------------------------------
+
+    def run(self, seed: int) -> TrialResult:
+        plan = self.plan(seed)
+        points = FaultPoints()
+        self._arm(plan, points)
+        run = self._run(plan, points)
+        clock, ending, store = run.clock, run.ending, run.store
+        doc = store.load()
+        weights = self.world.weights()
+        verdict = check_ending(weights, doc, ending, self.world.env.live_colour)
+        interrupted = bool(points.fired) and plan.kind in ("signal", "signal_twice", "http_signal")
+        dep = doc.current
+        unfinished = dep is not None and not dep.terminal
+        if (
+            unfinished
+            and interrupted
+            and dep is not None
+            and dep.status != "rolling_back"
+            and "zdd abort" not in ending.message
+        ):
+            verdict.lies.append(f"stopped by a signal, but the journal says {dep.status}")
+        must_end_on = None
+        if unfinished and dep is not None and (interrupted or dep.status == "rolling_back"):
+            must_end_on = dep.from_colour
+        final = self._finish(plan, clock, store, ending)
+        verdict.lies += final.lies
+        verdict.stuck += final.stuck
+        if not final.stuck:
+            end = check_finished(self.world.weights(), store.load(), must_end_on=must_end_on)
+            verdict.lies += end.lies
+            verdict.stuck += end.stuck
+        return TrialResult(plan, ending, verdict, points.fired + run.injected)
+
+    def _arm(self, plan: TrialPlan, points: FaultPoints) -> None:
+        if plan.kind in ("signal", "http_signal"):
+            points.arm(plan.point, send_signal(plan.signum))
+        elif plan.kind == "signal_twice":
+            if plan.second:
+                points.arm(plan.point, send_signal(plan.signum))
+                points.arm(plan.second, send_signal(random.Random(plan.seed).choice(STOP_SIGNALS)))
+            else:
+                points.arm(plan.point, send_signal(plan.signum, times=2))
+        elif plan.kind in ("exception", "exception_twice"):
+            points.arm(plan.point, raise_fault(f"injected at point {plan.point}"))
+            if plan.kind == "exception_twice":
+                points.arm(plan.second, raise_fault(f"injected again at point {plan.second}"))
+        elif plan.kind == "lease_deleted":
+            points.arm(plan.point, lambda: self.world.delete_lock(plan.store, plan.seed))
+        elif plan.kind == "lease_stolen":
+            thief = Owner("thief-" + str(plan.seed), socket.gethostname(), os.getpid(), "resume")
+            points.arm(plan.point, lambda: self.world.steal_lock(plan.store, plan.seed, thief))
+
+    def _run(self, plan: TrialPlan, points: FaultPoints) -> _Run:
+        world = self.world
+        world.reset()
+        if plan.fault is not None:
+            world.proxy.arm(plan.fault)
+        clock = FakeClock()
+        owner = Owner(uuid.uuid4().hex[:12], socket.gethostname(), self.dead, "shift")
+        engine = self.engine(
+            world.store(plan.store, plan.seed, clock, faulty=True), clock, owner, faulty=True
+        )
+        wrap_run(engine.ctx, points)
+        schedule = [Step(percent=p, bake_seconds=10) for p in plan.steps]
+        outcome = _guarded(lambda: engine.shift(ReleaseSpec(schedule, "steps")))
+        calls = dict(world.proxy.calls)
+        injected = [f"{kind} of {operation}" for operation, kind in world.proxy.injected]
+        world.proxy.clear()
+        store = world.store(plan.store, plan.seed, clock, faulty=False)
+        return _Run(clock, Ending.of(outcome), store, calls, injected)
+
+    def engine(
+        self, store: DeploymentStore, clock: FakeClock, owner: Owner, *, faulty: bool
+    ) -> Engine:
+        world = self.world
+        return build_engine(
+            elbv2=world.client("elbv2", faulty=faulty),
+            cloudwatch=world.client("cloudwatch", faulty=faulty),
+            outputs=world.outputs,
+            store=store,
+            strategy=Strategy(min_healthy_targets=0),  # the plain emulator runs no tasks
+            settings=EngineSettings(poll_seconds=5, alarm_grace_seconds=10),
+            clock=clock,
+            owner=owner,
+        )
+
+    def _finish(
+        self, plan: TrialPlan, clock: FakeClock, store: DeploymentStore, ending: Ending
+    ) -> Verdict:
+        """What an operator does next: `zdd resume`, or `zdd abort` when the error says so."""
+        verdict = Verdict()
+        clock.t += 3600  # the run is over: its lease has long expired
+        if plan.kind == "lease_stolen":
+            self.world.delete_lock(plan.store, plan.seed)  # the other run finished meanwhile
+        doc = store.load()
+        if doc.current is None or doc.current.terminal:
+            return verdict
+        engine = self.engine(store, clock, Owner.current("resume"), faulty=False)
+        what = "abort" if "zdd abort" in ending.message else "resume"
+        outcome = _guarded(engine.resume if what == "resume" else lambda: engine.request("abort"))
+        if outcome is not None and not isinstance(outcome, ReleaseFailed):
+            verdict.stuck.append(f"`zdd {what}` failed: {Ending.of(outcome).message}")
+        return verdict
+
+
+def _guarded(call: Callable[[], Any]) -> BaseException | None:
+    """Run ``call`` with zdd's stop-signal handling installed; return what it raised."""
+    saved = {s: signal.getsignal(s) for s in STOP_SIGNALS}
+    interrupts.install()
+    try:
+        call()
+    except (ZddError, KeyboardInterrupt, Exception) as exc:
+        return exc
+    finally:
+        for signum, handler in saved.items():
+            signal.signal(signum, handler)
+        interrupts.reset()
+    return None

@@ -1,0 +1,101 @@
+"""End to end on moto_server over HTTP: the comparison decides, no alarm fires.
+
+The engine runs with a fake clock; each tick pushes the simulated minutes that
+ended (PutMetricData over HTTP), split by the listener's weights read back
+from moto_server, and the analysis reads them back with GetMetricData.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from generator.config import Strategy, load_environment
+from generator.config.analysis import Analysis
+from generator.errors import ReleaseFailed
+from generator.events import EventBus
+from generator.journal.local import LocalStore
+from generator.journal.model import Step
+from generator.rollout.context import EngineSettings
+from generator.rollout.engine import ReleaseSpec
+from generator.rollout.routing import AlbListenerRouter
+from generator.rollout.wiring import build_engine
+from generator.testing.emulator import create_twin_environments, moto_server_process
+from generator.testing.traffic import Profile, TrafficFeed
+from tests.conftest import ROOT, FakeClock
+
+pytestmark = pytest.mark.integration
+T0 = 1_700_000_040.0
+SPEC = ReleaseSpec(
+    schedule=[Step(percent=10, bake_seconds=300), Step(percent=100, bake_seconds=60)],
+    strategy="canary",
+)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    with moto_server_process() as url:
+        yield url
+
+
+def _world(url: str) -> tuple[Any, Any, Any]:
+    import urllib.request
+
+    urllib.request.urlopen(
+        urllib.request.Request(f"{url}/moto-api/reset", method="POST"), timeout=5
+    ).read()
+    env = load_environment(ROOT / "environments" / "staging.yaml")
+    session = boto3.Session(region_name=env.region)
+    os.environ["AWS_ENDPOINT_URL"] = url
+    try:
+        outputs = create_twin_environments(session, env)
+        return outputs, session.client("elbv2"), session.client("cloudwatch")
+    finally:
+        os.environ.pop("AWS_ENDPOINT_URL", None)
+
+
+def _release(url: str, green: Profile) -> tuple[Any, Any, Any, LocalStore]:
+    outputs, elbv2, cloudwatch = _world(url)
+    clock = FakeClock(t=T0)
+    feed = TrafficFeed(cloudwatch, elbv2, outputs, T0 - 60, {"blue": Profile(0.01), "green": green})
+    clock.on_sleep.append(feed)
+    store = LocalStore(Path(tempfile.mkdtemp()), "shop", "staging")
+    engine = build_engine(
+        elbv2=elbv2,
+        cloudwatch=cloudwatch,
+        outputs=outputs,
+        store=store,
+        strategy=Strategy(),
+        settings=EngineSettings(poll_seconds=10, alarm_grace_seconds=90),
+        events=EventBus(),
+        clock=clock,
+        analysis=Analysis(settle_seconds=0),
+    )
+    return engine, outputs, (elbv2, cloudwatch), store
+
+
+def test_comparison_rolls_back_a_degraded_canary_while_no_alarm_fires(server: str) -> None:
+    engine, outputs, (elbv2, cloudwatch), store = _release(server, Profile(0.04))
+    with pytest.raises(ReleaseFailed, match="analysis failed: errors"):
+        engine.shift(SPEC)
+    assert AlbListenerRouter(elbv2, outputs).read().weights == {"blue": 100, "green": 0}
+    alarms = cloudwatch.describe_alarms(AlarmNames=outputs.alarm_names["green"])["MetricAlarms"]
+    assert {a["StateValue"] for a in alarms} == {"OK"}
+    dep = store.load().history[-1]
+    assert dep.status == "rolled_back"
+    assert {v.check: v.verdict for v in dep.step_verdicts[-1].verdicts}["errors"] == "fail"
+
+
+def test_comparison_promotes_a_canary_that_matches_live(server: str) -> None:
+    engine, outputs, (elbv2, _), store = _release(server, Profile(0.01))
+    dep = engine.shift(SPEC)
+    assert dep.status == "promoted"
+    assert AlbListenerRouter(elbv2, outputs).read().weights == {"blue": 0, "green": 100}
+    canary = store.load().history[-1].step_verdicts[0]
+    assert all(v.final and v.verdict != "fail" for v in canary.verdicts)

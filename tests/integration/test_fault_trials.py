@@ -1,0 +1,64 @@
+"""Seeded fault trials: 320 releases, each under one injected fault (a stop signal once
+or twice, an exception, a lost or slow reply, a reset, a 5xx, throttling, a lost lease),
+against one shared ``moto_server`` behind the fault proxy. After each: the invariant,
+then `zdd resume`, then the invariant again. ``benchmarks/run`` runs the same trials."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from generator.config import load_environment
+from generator.testing.emulator import moto_server_process
+from generator.testing.faults import FAULT_KINDS
+from generator.testing.trial_world import TrialWorld
+from generator.testing.trials import KINDS, TrialResult, Trials
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.integration
+TRIALS = 320
+RESULTS: dict[int, TrialResult] = {}
+
+
+@pytest.fixture(scope="module")
+def trials(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Trials]:
+    env = load_environment(ROOT / "environments" / "staging.yaml")
+    workdir = tmp_path_factory.mktemp("trials")
+    with (
+        moto_server_process(str(Path(sys.executable).parent / "moto_server")) as url,
+        TrialWorld.started(env, url, workdir) as world,
+    ):
+        yield Trials(world)
+
+
+@pytest.mark.parametrize("seed", range(TRIALS))
+def test_fault_trial_keeps_the_invariant(trials: Trials, seed: int) -> None:
+    result = trials.run(seed)
+    RESULTS[seed] = result
+    assert result.verdict.lies == [], result.describe()
+    assert result.verdict.stuck == [], result.describe()
+
+
+def test_the_trials_covered_every_kind_of_fault() -> None:
+    if len(RESULTS) < TRIALS:
+        pytest.skip("runs after the trials (run the whole module)")
+    plans = [r.plan for r in RESULTS.values()]
+    assert {p.kind for p in plans} == set(KINDS)
+    assert {p.store for p in plans} == {"local", "dynamodb"}
+    http = [p.fault for p in plans if p.fault is not None]
+    assert {f.kind for f in http} == set(FAULT_KINDS)
+    assert {f.operation for f in http} >= {
+        "ModifyListener",
+        "DescribeListeners",
+        "DescribeAlarms",
+        "GetItem",
+        "PutItem",
+    }
+    signals = Counter(p.signum for p in plans if "signal" in p.kind)
+    assert len(signals) == 3  # SIGINT, SIGTERM and SIGHUP
+    met = sum(1 for r in RESULTS.values() if r.fired)
+    assert met >= TRIALS * 0.9  # nearly every trial really met its fault

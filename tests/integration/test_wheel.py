@@ -1,0 +1,142 @@
+"""The wheel as a platform engineer gets it: built, installed into a clean virtual
+environment outside the checkout, and used from an empty directory.
+
+The build runs on a copy of the checkout's files (what `git ls-files` lists, plus new
+files not ignored), so setuptools never writes build/ or *.egg-info into the checkout.
+The virtual environment has no pip of its own: this interpreter's pip installs into it
+(`pip --python`), from pip's cache where it can, without compiling bytecode (the slow
+part of installing botocore), so the test costs seconds, not a minute more.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import generator
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.integration
+
+FILLED = {
+    "<SERVICE>": "shop",
+    "<REGION>": "eu-west-1",
+    "<IMAGE-TAG>": "1.0.0",
+    "<VPC-ID>": "vpc-0a1b2c3d4e5f60718",
+    "<SUBNET-ID-1>": "subnet-0a1b2c3d4e5f60001",
+    "<SUBNET-ID-2>": "subnet-0a1b2c3d4e5f60002",
+    "<PUBLIC-SUBNET-ID-1>": "subnet-0a1b2c3d4e5f60101",
+    "<PUBLIC-SUBNET-ID-2>": "subnet-0a1b2c3d4e5f60102",
+    "<IMAGE>": "public.ecr.aws/nginx/nginx",
+}
+
+
+def _run(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
+    run = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    assert run.returncode == 0, f"{' '.join(argv)} (in {cwd}):\n{run.stdout}\n{run.stderr}"
+    return run.stdout + run.stderr
+
+
+def _git_files(*args: str) -> list[str]:
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("the wheel test builds from a git checkout")
+    out = _run(["git", "ls-files", "-z", *args], ROOT)
+    return [name for name in out.split("\0") if name]
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    source = tmp_path_factory.mktemp("source")
+    for name in _git_files("--cached", "--others", "--exclude-standard"):
+        origin, target = ROOT / name, source / name
+        if not origin.is_symlink() and not origin.exists():
+            continue  # deleted in the working tree, not yet in git
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if origin.is_symlink():
+            target.symlink_to(os.readlink(origin))  # generator/_assets/{templates,modules}
+        else:
+            shutil.copy2(origin, target)
+    dist = tmp_path_factory.mktemp("dist")
+    _run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(dist), str(source)],
+        dist,
+    )
+    (built,) = dist.glob("zdd-*.whl")
+    return built
+
+
+@pytest.fixture(scope="module")
+def venv_bin(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    venv = tmp_path_factory.mktemp("venv")
+    _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], venv)
+    python = venv / "bin" / "python"
+    pip = [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-compile"]
+    _run([*pip, f"{wheel}[demo]"], venv)
+    return venv / "bin"
+
+
+def test_the_wheel_carries_every_template_and_module(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+    # What git lists (new files not yet added, too), as it is in the working tree.
+    listed = [
+        n
+        for n in _git_files("--cached", "--others", "--exclude-standard", "templates", "modules")
+        if (ROOT / n).exists()
+    ]
+    assert listed, "git ls-files found no templates or modules"
+    missing = [n for n in listed if f"generator/_assets/{n}" not in names]
+    assert missing == [], f"not in the wheel: {missing}"
+    assert not [n for n in names if "/.terraform" in n], "a developer's .terraform/ in the wheel"
+    assert not [n for n in names if n.startswith(("templates/", "modules/"))]  # no top level
+
+
+def test_the_installed_wheel_works_from_an_empty_directory(
+    venv_bin: Path, terraform_bin: str, tmp_path: Path
+) -> None:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"PYTHONPATH", "VIRTUAL_ENV", "ZDD_ENVIRONMENTS", "PYTHONHOME"}
+    }
+    env["PATH"] = f"{venv_bin}{os.pathsep}{env.get('PATH', '')}"
+    env["ZDD_TERRAFORM"] = terraform_bin
+    zdd = str(venv_bin / "zdd")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+
+    assert _run([zdd, "--version"], repo, env).strip() == f"zdd {generator.__version__}"
+    where = _run(
+        [str(venv_bin / "python"), "-c", "import generator; print(generator.__file__)"], repo, env
+    )
+    assert str(ROOT) not in where and str(venv_bin.parent) in where  # the wheel, not the checkout
+
+    assert "zdd validate --env staging" in _run([zdd, "init"], repo, env)
+    path = repo / "environments" / "staging.yaml"
+    text = path.read_text()
+    for placeholder, value in FILLED.items():
+        text = text.replace(placeholder, value)
+    path.write_text(text)
+    assert "is valid" in _run([zdd, "validate", "--env", "staging"], repo, env)
+    rendered = _run([zdd, "generate", "--env", "staging"], repo, env)
+    assert "vendored modules rollback_alarms, twin_environment, weighted_alb" in rendered
+
+    stack = repo / "build" / "staging"
+    _run([terraform_bin, "fmt", "-check", "-recursive", "-diff"], stack, env)
+    _run([terraform_bin, "get"], stack, env)
+    everything = "".join(p.read_text() for p in stack.rglob("*.tf"))
+    assert str(venv_bin.parent) not in everything and str(ROOT) not in everything
+
+    moved = tmp_path / "artifact" / "staging"
+    shutil.copytree(stack, moved, symlinks=True)
+    shutil.rmtree(repo / "build")  # nothing may point back at the original
+    _run([terraform_bin, "get"], moved, env)
+
+    out = _run([zdd, "demo", "--speed", "0.3"], repo, env)
+    assert "the releases behaved as expected" in out
