@@ -129,12 +129,12 @@ def world(terraform_bin: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 
 @pytest.mark.parametrize("name", ENVIRONMENTS)
-def test_example_applies_in_well_under_two_minutes(world: World, name: str) -> None:
+def test_example_applies_against_the_emulator(world: World, name: str) -> None:
     stack: Stack = world.stacks[name]
+    # The stack's emulator override sets the provider's max_retries to 1, so an
+    # operation moto lacks fails here at once, by name, instead of retrying for
+    # minutes. How long the apply took is printed, never asserted (benchmarks/).
     assert stack.failure is None, stack.failure
-    # The provider's own floor is ~60 s (the ALB); a 500 retried 25 times, or a
-    # certificate moto does not know, would take 5 to 12 minutes.
-    assert stack.seconds["apply"] < 120, stack.seconds
 
 
 @pytest.mark.parametrize("name", ENVIRONMENTS)
