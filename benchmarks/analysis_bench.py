@@ -193,6 +193,10 @@ def analysis_benchmark(quick: bool = False) -> dict[str, Any]:
         row = run_scenario(target, target_runs, alpha, seed=3)
         row["reference"] = round(oracle_bound(target, alpha), 3)
         rows.append(row)
+        if alpha < 0.05:
+            # Shown in the table, not judged: at alpha 0.01 even the best possible test
+            # (the reference: live's rate known, one look at minute 5) stays under 95 %.
+            continue
         checks.append(
             (
                 f"x3 5xx at 10%, 20 req/s, base 1%, alpha {alpha}: zdd detects "
