@@ -10,13 +10,9 @@ use so that ``import generator`` (and ``zdd --help``) stays fast; the
 from __future__ import annotations
 
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
-try:
-    __version__ = version("zdd")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0+unknown"
+from generator._version import __version__
 
 if TYPE_CHECKING:
     from generator.aws import AwsClients

@@ -18,6 +18,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
@@ -111,7 +112,7 @@ def redact(url: str) -> str:
     return f"{parts.scheme}://{parts.hostname or '?'}/…"
 
 
-class Notifier:
+class Notifier(ABC):
     """Delivers chosen events to some targets from one background thread."""
 
     kind_of_target = "notification"
@@ -152,8 +153,9 @@ class Notifier:
             with self._lock:
                 self.report.dropped += 1
 
+    @abstractmethod
     def deliver(self, target: str, event: Event, body: dict[str, Any]) -> None:
-        raise NotImplementedError
+        """Send one event to one target; raise on failure (counted, logged once)."""
 
     def describe_target(self, target: str) -> str:
         return target

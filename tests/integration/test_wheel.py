@@ -21,20 +21,9 @@ import pytest
 
 import generator
 from tests.conftest import ROOT
+from tests.unit.test_scaffold import FILLED
 
 pytestmark = pytest.mark.integration
-
-FILLED = {
-    "<SERVICE>": "shop",
-    "<REGION>": "eu-west-1",
-    "<IMAGE-TAG>": "1.0.0",
-    "<VPC-ID>": "vpc-0a1b2c3d4e5f60718",
-    "<SUBNET-ID-1>": "subnet-0a1b2c3d4e5f60001",
-    "<SUBNET-ID-2>": "subnet-0a1b2c3d4e5f60002",
-    "<PUBLIC-SUBNET-ID-1>": "subnet-0a1b2c3d4e5f60101",
-    "<PUBLIC-SUBNET-ID-2>": "subnet-0a1b2c3d4e5f60102",
-    "<IMAGE>": "public.ecr.aws/nginx/nginx",
-}
 
 
 def _run(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
