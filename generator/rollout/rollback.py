@@ -133,6 +133,14 @@ def _roll_back(ctx: RunContext, doc: JournalDoc, rollback: Rollback) -> _Recorde
     )
     dep.status = "rolling_back"
     dep.outcome_reason = rollback.reason
+    target = weights_for(dep.from_colour, 100)
+    if dep.pending is None and dep.weights != target:
+        # The last move's outcome is known, so the decision carries the rollback's
+        # intent (from the journalled weights) in the same write: one fsync less before
+        # the listener moves. A move whose outcome is unknown keeps its own intent.
+        dep.pending = Intent(
+            before=dict(dep.weights), after=target, reason="rollback", at=ctx.clock.now()
+        )
     # The decision first, so that a resume never goes forward. Without the lease
     # it is not ours to decide: LeaseLost propagates before the listener is touched.
     decided = _try_save(ctx, doc)
@@ -174,10 +182,19 @@ def _restore(ctx: RunContext, doc: JournalDoc, rollback: Rollback, decided: bool
     try:
         current = ctx.read()
         if current.weights != target:
-            dep.pending = Intent(
-                before=dict(current.weights), after=target, reason="rollback", at=ctx.clock.now()
-            )
-            _try_save(ctx, doc)
+            journalled = dep.pending
+            if not (
+                journalled is not None
+                and journalled.reason == "rollback"
+                and journalled.before == current.weights
+            ):
+                dep.pending = Intent(
+                    before=dict(current.weights),
+                    after=target,
+                    reason="rollback",
+                    at=ctx.clock.now(),
+                )
+                _try_save(ctx, doc)
             current = ctx.router.set_weights(current, target)
             ctx.last_state = current
         current = ctx.read()  # the end state, as AWS shows it now

@@ -152,3 +152,21 @@ def test_environment_inputs_reach_the_modules() -> None:
     assert f'  web_acl_arn         = "{arn}"\n' in main
     assert main.count(f'  alarm_actions            = ["{topic}"]\n') == 2
     assert main.count("  log_retention_days    = 731\n") == 2
+
+
+def test_only_source_lines_name_vendored_modules() -> None:
+    from generator.infra.hcl import hcl_string
+    from generator.infra.vendor import vendored_names
+
+    evil = hcl_string('source = "./modules/evil"')  # a user's string, escaped
+    files = {
+        "main.tf": (
+            'module "a" {\n  source = "./modules/twin"\n}\n'
+            'module "b" {\nsource="./modules/alb"\n}\n'
+            '# source = "./modules/commented"\n'
+            f"tags = {{ note = {evil} }}\n"
+            'other_source = "./modules/not_a_source"\n'
+        ),
+        "store.tf": 'module "s" {\n  source = "./modules/twin"\n}\n',
+    }
+    assert vendored_names(files) == ["alb", "twin"]

@@ -108,6 +108,37 @@ def test_a_modify_listener_whose_reply_was_lost_is_settled_by_reading(aws, clock
     assert store.load().history[-1].weights == BLUE
 
 
+def test_a_rollback_after_a_verified_move_decides_and_intends_in_one_write(
+    aws, clock, tmp_path
+) -> None:
+    store = local(clock, tmp_path)
+    engine, points = faulty(aws, clock, store)
+    fault_at: list[int] = []
+
+    def boom() -> None:
+        fault_at.append(len(points.trace))
+        raise_fault("boom")()
+
+    def fail_next_heartbeat() -> None:  # baking at 10 %, the move verified
+        nth = points.trace.count("before store.heartbeat") + 1
+        points.on("before store.heartbeat", boom, nth=nth)
+
+    points.on("after router.set_weights", fail_next_heartbeat)
+    seen: list[object] = []
+    points.on("before router.set_weights", lambda: seen.append(store.load().current), nth=2)
+    with pytest.raises(ReleaseFailed, match="boom"):
+        engine.shift(SPEC)
+    assert aws.weights() == BLUE
+    after_fault = points.trace[fault_at[0] :]
+    moves = [p for p in after_fault if p.startswith("before ") and "heartbeat" not in p]
+    # one journal write (decision and intent), the listener read, then the move
+    assert moves[:3] == ["before store.save", "before router.read", "before router.set_weights"]
+    journalled = seen[0]
+    assert journalled is not None and journalled.status == "rolling_back"  # type: ignore[attr-defined]
+    assert journalled.pending.before == {"blue": 90, "green": 10}  # type: ignore[attr-defined]
+    assert journalled.pending.after == BLUE  # type: ignore[attr-defined]
+
+
 def raise_fault_of(exc: Exception):  # type: ignore[no-untyped-def]
     def act() -> None:
         raise exc
