@@ -216,8 +216,7 @@ def main() -> int:
     }
     parts: dict[str, Callable[[], Any]] = {
         "rollback_reaction": lambda: [
-            rollback_reaction(env, p, trials, seed=7, moto_server=str(BIN / "moto_server"))
-            for p in (0.25, 1.0)
+            rollback_reaction(env, p, trials, seed=7) for p in (0.25, 1.0)
         ],
         "wrapper_overhead": lambda: wrapper_overhead(4 if args.quick else 20, TERRAFORM, ROOT),
         "api_calls": lambda: api_calls(env),

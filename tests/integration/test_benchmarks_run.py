@@ -36,7 +36,7 @@ def test_process_figures_are_measured_beside_their_floors(terraform_bin: str) ->
 
 def test_rollback_reaction_runs_zdd_and_the_hand_rolled_loop() -> None:
     env = load_environment(ROOT / "environments" / "staging.yaml")
-    result = rollback_reaction(env, 0.05, 2, seed=1, moto_server=str(BIN / "moto_server"))
+    result = rollback_reaction(env, 0.05, 2, seed=1)
     for who in ("zdd", "hand_rolled"):
         figures = result[who]
         assert isinstance(figures, dict) and 0 < figures["median_s"] <= figures["max_s"]
