@@ -94,27 +94,7 @@ def revert_promotion(
             by=who(),
             undoes=promoted.id,
         )
-        # Once journalled, the move back runs to its end whatever signals arrive, and
-        # "rolled back" is written only after DescribeListeners shows it.
-        with interrupts.shielded():
-            run.save(doc)
-            wanted = weights_for(target, 100)
-            move(run, doc, state, wanted, "rollback")
-            final = run.read()
-            if final.weights != wanted:
-                raise DriftError(
-                    f"listener {final.arn} shows {format_weights(final.weights)} after the "
-                    f"rollback to {target}: a human must look (`zdd resume` retries)"
-                )
-            dep.status, dep.finished_at = "rolled_back", run.clock.now()
-            run.emit(
-                "rollback.done",
-                f"rolled back: {target} has all traffic again ({format_weights(final.weights)})",
-                "success",
-                dep=dep,
-            )
-            doc.archive_current()
-            run.save(doc)
+        _move_back(run, doc, state, target)
     finally:
         run.store.release(run.owner)
     try:
@@ -123,3 +103,32 @@ def revert_promotion(
         run.emit("test_listener.failed", f"test listener not repointed: {exc}", "warning")
     run_stage(run, "on_rollback", dep, fatal=False)
     return dep
+
+
+def _move_back(run: RunContext, doc: JournalDoc, state: ListenerState, target: Colour) -> None:
+    """Journal the revert, move all weight to ``target`` and record it once read back.
+
+    Once journalled, the move back runs to its end whatever signals arrive, and
+    "rolled back" is written only after DescribeListeners shows it.
+    """
+    dep = doc.current
+    assert dep is not None
+    with interrupts.shielded():
+        run.save(doc)
+        wanted = weights_for(target, 100)
+        move(run, doc, state, wanted, "rollback")
+        final = run.read()
+        if final.weights != wanted:
+            raise DriftError(
+                f"listener {final.arn} shows {format_weights(final.weights)} after the "
+                f"rollback to {target}: a human must look (`zdd resume` retries)"
+            )
+        dep.status, dep.finished_at = "rolled_back", run.clock.now()
+        run.emit(
+            "rollback.done",
+            f"rolled back: {target} has all traffic again ({format_weights(final.weights)})",
+            "success",
+            dep=dep,
+        )
+        doc.archive_current()
+        run.save(doc)

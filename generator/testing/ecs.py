@@ -58,8 +58,6 @@ def install_ecs_scheduler() -> None:
         EC2ContainerServiceBackend.create_service,
         EC2ContainerServiceBackend.update_service,
     )
-    describe = EC2ContainerServiceResponse.describe_services
-    create_answer = EC2ContainerServiceResponse.create_service
 
     def create_service(self: Any, *args: Any, **kwargs: Any) -> Any:
         service = create(self, *args, **kwargs)
@@ -77,6 +75,17 @@ def install_ecs_scheduler() -> None:
         if changed_td or force or service.desired_count != old_count:
             _start_rollout(self, service, previous=old_td, new_deployment=changed_td or force)
         return service
+
+    EC2ContainerServiceBackend.create_service = create_service  # type: ignore[method-assign]
+    EC2ContainerServiceBackend.update_service = update_service  # type: ignore[method-assign,assignment]
+    _patch_responses(EC2ContainerServiceResponse)
+    _installed.append(True)
+
+
+def _patch_responses(response_class: Any) -> None:
+    """CreateService keeps what moto drops; DescribeServices advances the rollouts."""
+    describe = response_class.describe_services
+    create_answer = response_class.create_service
 
     def create_service_answer(self: Any) -> Any:
         answer = create_answer(self)
@@ -98,11 +107,8 @@ def install_ecs_scheduler() -> None:
             _observe(self.ecs_backend, service)
         return describe(self)
 
-    EC2ContainerServiceBackend.create_service = create_service  # type: ignore[method-assign]
-    EC2ContainerServiceBackend.update_service = update_service  # type: ignore[method-assign,assignment]
-    EC2ContainerServiceResponse.create_service = create_service_answer  # type: ignore[method-assign]
-    EC2ContainerServiceResponse.describe_services = describe_services  # type: ignore[method-assign]
-    _installed.append(True)
+    response_class.create_service = create_service_answer
+    response_class.describe_services = describe_services
 
 
 def _keep_tasks_running() -> None:

@@ -168,6 +168,7 @@ def pointed_at(emulator: Emulator) -> Iterator[None]:
 
 
 def _alarm_kwargs(env: Environment, name: str, dims: list[dict[str, str]]) -> dict[str, Any]:
+    """PutMetricAlarm's arguments for one of ``env.alarm_names``, as the module makes it."""
     a = env.alarms
     common: dict[str, Any] = {
         "AlarmName": name,
@@ -177,36 +178,7 @@ def _alarm_kwargs(env: Environment, name: str, dims: list[dict[str, str]]) -> di
         "ActionsEnabled": False,
     }
     if name.endswith("-5xx-rate"):
-
-        def metric(metric_id: str, metric_name: str) -> dict[str, Any]:
-            return {
-                "Id": metric_id,
-                "ReturnData": False,
-                "MetricStat": {
-                    "Metric": {
-                        "Namespace": "AWS/ApplicationELB",
-                        "MetricName": metric_name,
-                        "Dimensions": dims,
-                    },
-                    "Period": a.period_seconds,
-                    "Stat": "Sum",
-                },
-            }
-
-        return {
-            **common,
-            "Threshold": a.error_rate_percent,
-            "TreatMissingData": "notBreaching",
-            "Metrics": [
-                {
-                    "Id": "rate",
-                    "Expression": "IF(requests > 0, 100 * errors / requests, 0)",
-                    "ReturnData": True,
-                },
-                metric("errors", "HTTPCode_Target_5XX_Count"),
-                metric("requests", "RequestCount"),
-            ],
-        }
+        return {**common, **_error_rate(env, dims)}
     base = {
         **common,
         "Namespace": "AWS/ApplicationELB",
@@ -231,6 +203,39 @@ def _alarm_kwargs(env: Environment, name: str, dims: list[dict[str, str]]) -> di
     }
 
 
+def _error_rate(env: Environment, dims: list[dict[str, str]]) -> dict[str, Any]:
+    """The 5xx-rate alarm: a metric-math rate of 5xx responses over requests."""
+
+    def metric(metric_id: str, metric_name: str) -> dict[str, Any]:
+        return {
+            "Id": metric_id,
+            "ReturnData": False,
+            "MetricStat": {
+                "Metric": {
+                    "Namespace": "AWS/ApplicationELB",
+                    "MetricName": metric_name,
+                    "Dimensions": dims,
+                },
+                "Period": env.alarms.period_seconds,
+                "Stat": "Sum",
+            },
+        }
+
+    return {
+        "Threshold": env.alarms.error_rate_percent,
+        "TreatMissingData": "notBreaching",
+        "Metrics": [
+            {
+                "Id": "rate",
+                "Expression": "IF(requests > 0, 100 * errors / requests, 0)",
+                "ReturnData": True,
+            },
+            metric("errors", "HTTPCode_Target_5XX_Count"),
+            metric("requests", "RequestCount"),
+        ],
+    }
+
+
 def create_twin_environments(
     session: boto3.Session, env: Environment, *, targets_per_colour: int | None = None
 ) -> StackOutputs:
@@ -243,7 +248,6 @@ def create_twin_environments(
 
     ec2 = session.client("ec2")
     elbv2 = session.client("elbv2")
-    cloudwatch = session.client("cloudwatch")
     vpc = ec2.create_vpc(CidrBlock="10.42.0.0/16")["Vpc"]["VpcId"]
     subnets = [
         ec2.create_subnet(
@@ -257,6 +261,26 @@ def create_twin_environments(
         Scheme="internal" if env.load_balancer.internal else "internet-facing",
     )["LoadBalancers"][0]
     lb_suffix = lb["LoadBalancerArn"].split(":loadbalancer/")[-1]
+    tgs = _target_groups(elbv2, env, vpc)
+    listener_arn, test_listener_arn = _listeners(elbv2, env, lb["LoadBalancerArn"], tgs)
+    alarm_names = _alarms(session.client("cloudwatch"), env, lb_suffix, tgs)
+    ecs_services, versions = create_ecs_services(
+        session, env, vpc=vpc, subnets=subnets, target_groups=tgs, tasks=targets_per_colour
+    )
+    return StackOutputs(
+        versions=versions,
+        ecs_services=ecs_services,
+        listener_arn=listener_arn,
+        test_listener_arn=test_listener_arn,
+        target_group_arns=tgs,
+        alarm_names=alarm_names,
+        load_balancer_dns_name=lb["DNSName"],
+        load_balancer_arn_suffix=lb_suffix,
+        target_group_arn_suffixes={c: arn.split(":")[-1] for c, arn in tgs.items()},
+    )
+
+
+def _target_groups(elbv2: Any, env: Environment, vpc: str) -> dict[Colour, str]:
     hc = env.health_check
     tgs: dict[Colour, str] = {}
     for colour in COLOURS:
@@ -273,34 +297,43 @@ def create_twin_environments(
             UnhealthyThresholdCount=hc.unhealthy_threshold,
         )["TargetGroups"][0]
         tgs[colour] = tg["TargetGroupArn"]
+    return tgs
+
+
+def _listeners(
+    elbv2: Any, env: Environment, lb_arn: str, tgs: dict[Colour, str]
+) -> tuple[str, str]:
+    """The production listener (all weight on the live colour) and the test listener
+    (the idle colour); their ARNs."""
     live = env.live_colour
     sticky = env.load_balancer.stickiness
+    forward = {
+        "TargetGroups": [
+            {"TargetGroupArn": tgs[c], "Weight": 100 if c == live else 0} for c in COLOURS
+        ],
+        "TargetGroupStickinessConfig": {
+            "Enabled": sticky.enabled,
+            "DurationSeconds": sticky.duration_seconds,
+        },
+    }
     listener = elbv2.create_listener(
-        LoadBalancerArn=lb["LoadBalancerArn"],
+        LoadBalancerArn=lb_arn,
         Protocol="HTTP",
         Port=env.load_balancer.port,
-        DefaultActions=[
-            {
-                "Type": "forward",
-                "ForwardConfig": {
-                    "TargetGroups": [
-                        {"TargetGroupArn": tgs[c], "Weight": 100 if c == live else 0}
-                        for c in COLOURS
-                    ],
-                    "TargetGroupStickinessConfig": {
-                        "Enabled": sticky.enabled,
-                        "DurationSeconds": sticky.duration_seconds,
-                    },
-                },
-            }
-        ],
+        DefaultActions=[{"Type": "forward", "ForwardConfig": forward}],
     )["Listeners"][0]
     test_listener = elbv2.create_listener(
-        LoadBalancerArn=lb["LoadBalancerArn"],
+        LoadBalancerArn=lb_arn,
         Protocol="HTTP",
         Port=env.load_balancer.test_listener_port,
         DefaultActions=[{"Type": "forward", "TargetGroupArn": tgs[other_colour(live)]}],
     )["Listeners"][0]
+    return str(listener["ListenerArn"]), str(test_listener["ListenerArn"])
+
+
+def _alarms(
+    cloudwatch: Any, env: Environment, lb_suffix: str, tgs: dict[Colour, str]
+) -> dict[Colour, list[str]]:
     alarm_names: dict[Colour, list[str]] = {}
     for colour in COLOURS:
         dims = [
@@ -315,17 +348,4 @@ def create_twin_environments(
             cloudwatch.set_alarm_state(
                 AlarmName=name, StateValue="OK", StateReason="emulator: healthy"
             )
-    ecs_services, versions = create_ecs_services(
-        session, env, vpc=vpc, subnets=subnets, target_groups=tgs, tasks=targets_per_colour
-    )
-    return StackOutputs(
-        versions=versions,
-        ecs_services=ecs_services,
-        listener_arn=listener["ListenerArn"],
-        test_listener_arn=test_listener["ListenerArn"],
-        target_group_arns=tgs,
-        alarm_names=alarm_names,
-        load_balancer_dns_name=lb["DNSName"],
-        load_balancer_arn_suffix=lb_suffix,
-        target_group_arn_suffixes={c: arn.split(":")[-1] for c, arn in tgs.items()},
-    )
+    return alarm_names

@@ -16,6 +16,7 @@ PACKAGE = ROOT / "generator"
 # Core: everything but the CLI, the shared test machinery and the demo built on it.
 EDGES = {"cli", "testing"}
 MAX_LINES = 400
+MAX_FUNCTION_LINES = 60
 
 
 def _modules() -> list[Path]:
@@ -73,6 +74,17 @@ def test_no_module_is_a_monolith() -> None:
         for p in _modules()
     }
     assert {name: n for name, n in sizes.items() if n > MAX_LINES} == {}
+
+
+def test_no_function_is_a_monolith() -> None:
+    long = {}
+    for path in _modules():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                lines = (node.end_lineno or node.lineno) - node.lineno + 1
+                if lines > MAX_FUNCTION_LINES:
+                    long[f"{path.relative_to(ROOT)}:{node.name}"] = lines
+    assert long == {}
 
 
 def test_public_api_is_what_the_package_says() -> None:
