@@ -89,7 +89,7 @@ def hand_rolled(
 
 
 def _zdd(
-    session: Any, env: Environment, outputs: StackOutputs, store: Path, poll: float
+    session: Any, outputs: StackOutputs, store: Path, poll: float
 ) -> Callable[[threading.Event], float]:
     elbv2, cloudwatch = session.client("elbv2"), session.client("cloudwatch")
 
@@ -186,7 +186,7 @@ def rollback_reaction(env: Environment, poll: float, trials: int, seed: int) -> 
             injector = session.client("cloudwatch")
             alarm = outputs.alarm_names["green"][0]
             elbv2, cloudwatch = session.client("elbv2"), session.client("cloudwatch")
-            run_zdd = _zdd(session, env, outputs, Path(tmp) / "journal", poll)
+            run_zdd = _zdd(session, outputs, Path(tmp) / "journal", poll)
             # The emulator's setup (its clients, the stack's resources) lives in this
             # process, not in a zdd process: freeze it, so that a full collection of it
             # (70-220 ms here) does not land on whichever trial runs at the time.
