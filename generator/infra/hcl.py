@@ -38,7 +38,7 @@ def hcl_value(value: object) -> str:
         return "null"
     if isinstance(value, int | float):
         # Config floats are finite (validated); repr is what JSON and HCL both read.
-        return repr(int(value)) if isinstance(value, int) else repr(value)
+        return int.__repr__(int(value)) if isinstance(value, int) else float.__repr__(float(value))
     # Concrete types before the ABCs, which are slow to check; lists inside join()
     # because a generator there costs more than the list it builds.
     if isinstance(value, list | tuple):

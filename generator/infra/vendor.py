@@ -17,7 +17,7 @@ from generator.infra.hcl import hcl_string
 
 VENDOR_DIR = "modules"
 # Starts with a literal, so the regex engine skips ahead to each "source" (a pattern
-# anchored with ^ under MULTILINE is tried at every line: 8x slower on a whole stack).
+# anchored with ^ under MULTILINE is tried at every line: 5-8x slower on a stack).
 _VENDORED_SOURCE = re.compile(rf'source[ \t]*=[ \t]*"\./{VENDOR_DIR}/([A-Za-z0-9_-]+)"')
 
 

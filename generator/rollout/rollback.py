@@ -182,11 +182,12 @@ def _restore(ctx: RunContext, doc: JournalDoc, rollback: Rollback, decided: bool
     try:
         current = ctx.read()
         if current.weights != target:
-            journalled = dep.pending
+            intent = dep.pending  # written with the decision only if ``decided``
             if not (
-                journalled is not None
-                and journalled.reason == "rollback"
-                and journalled.before == current.weights
+                decided
+                and intent is not None
+                and intent.reason == "rollback"
+                and intent.before == current.weights
             ):
                 dep.pending = Intent(
                     before=dict(current.weights),

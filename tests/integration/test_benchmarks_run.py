@@ -7,12 +7,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
 from benchmarks.process_bench import startup, wrapper_overhead
 from benchmarks.rollback_bench import rollback_reaction
 from generator.config import load_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+pytestmark = pytest.mark.integration
 
 
 def _judged(result: dict[str, object]) -> list[str]:

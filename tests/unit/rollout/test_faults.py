@@ -139,6 +139,41 @@ def test_a_rollback_after_a_verified_move_decides_and_intends_in_one_write(
     assert journalled.pending.after == BLUE  # type: ignore[attr-defined]
 
 
+class Killed(BaseException):
+    """kill -9: the process ends where it stands, nothing runs after it."""
+
+
+def test_an_unwritten_decision_still_journals_the_intent_before_the_move(
+    aws, clock, tmp_path
+) -> None:
+    store = local(clock, tmp_path)
+    engine, points = faulty(aws, clock, store)
+
+    def kill() -> None:
+        raise Killed()
+
+    def boom() -> None:
+        saves = points.trace.count("before store.save")
+        for k in (1, 2, 3):  # the decision write fails each time; the store then recovers
+            points.on("before store.save", raise_fault("store down"), nth=saves + k)
+        raise_fault("boom")()
+
+    def after_the_first_verified_move() -> None:
+        nth = points.trace.count("before store.heartbeat") + 1
+        points.on("before store.heartbeat", boom, nth=nth)
+        points.on("after router.set_weights", kill, nth=2)  # AWS applied the rollback
+
+    points.on("after router.set_weights", after_the_first_verified_move)
+    with pytest.raises(Killed):
+        engine.shift(SPEC)
+    journalled = store.load().current
+    assert journalled is not None and journalled.status == "rolling_back"
+    assert journalled.pending is not None and journalled.pending.after == BLUE
+    resume(aws, clock, store)
+    assert aws.weights() == BLUE
+    assert store.load().history[-1].status == "rolled_back"
+
+
 def raise_fault_of(exc: Exception):  # type: ignore[no-untyped-def]
     def act() -> None:
         raise exc
