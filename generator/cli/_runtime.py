@@ -10,11 +10,14 @@ from typing import TYPE_CHECKING, Any
 from generator.errors import InputError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from generator.aws import AwsClients
     from generator.colours import Colour
     from generator.config import Environment
     from generator.events import EventBus
     from generator.infra.outputs import StackOutputs
+    from generator.journal.model import Deployment
     from generator.journal.store import DeploymentStore
     from generator.rollout.release import ReleaseContext
 
@@ -143,3 +146,19 @@ def stack_outputs(env: Environment, outputs: Path | None, stack_dir: Path | None
     found = Terraform(directory).output()
     check_outputs(found, env.region, f"terraform output of {directory}")
     return found
+
+
+def finish(
+    ctx: ReleaseContext, json_mode: bool, what: str, run: Callable[[], Deployment | None]
+) -> None:
+    """Run, then the summary (``--json``: the ``result`` line, always last), then any error."""
+    from generator.rollout.outcome import summarize
+
+    summary, error = summarize(what, ctx.store, ctx.events, run)
+    if json_mode:
+        print_json(summary.to_json())
+    else:
+        for line in summary.lines():
+            print(line)
+    if error is not None:
+        raise error

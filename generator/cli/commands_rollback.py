@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from generator.cli._options import EnvOpt, JsonOpt, OutputsOpt, ProfileOpt, StackDirOpt, StoreOpt
-from generator.cli._runtime import print_json, release_context, stack_outputs
+from generator.cli._runtime import finish, release_context, stack_outputs
 
 
 def rollback(
@@ -33,14 +33,12 @@ def rollback(
 
     ctx = release_context(env, "rollback", store=store, profile=profile, json_mode=json_mode)
     found = stack_outputs(ctx.env, outputs, stack_dir)
-    try:
-        dep = release.rollback(ctx, found, reason=reason, wait=not no_wait)
-    finally:
-        ctx.events.close()
-    if json_mode:
-        print_json({"result": {"status": dep.status, "deployment": dep.model_dump()}})
-    else:
-        typer.echo(f"deployment {dep.id}: {dep.to_colour} has all traffic again (rolled back)")
+    finish(
+        ctx,
+        json_mode,
+        "rollback",
+        lambda: release.rollback(ctx, found, reason=reason, wait=not no_wait),
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -25,6 +25,7 @@ from generator.cli._options import (
 from generator.cli._runtime import (
     default_stack_dir,
     echo_to_stderr,
+    finish,
     parse_colour,
     print_json,
     release_context,
@@ -34,7 +35,6 @@ from generator.errors import InputError
 
 if TYPE_CHECKING:
     from generator.config import Strategy
-    from generator.journal.model import Deployment
     from generator.rollout.release import ReleaseContext
 
 
@@ -56,22 +56,6 @@ def _strategy(
         poll_seconds=poll,
     )
     return effective_strategy(ctx.env.strategy, overrides)
-
-
-def _finish(
-    ctx: ReleaseContext, json_mode: bool, what: str, run: Callable[[], Deployment | None]
-) -> None:
-    """Run, then the summary (``--json``: the ``result`` line, always last), then any error."""
-    from generator.rollout.outcome import summarize
-
-    summary, error = summarize(what, ctx.store, ctx.events, run)
-    if json_mode:
-        print_json(summary.to_json())
-    else:
-        for line in summary.lines():
-            typer.echo(line)
-    if error is not None:
-        raise error
 
 
 def shift(
@@ -98,7 +82,7 @@ def shift(
     strat = _strategy(ctx, strategy, steps, bake, poll)
     target = parse_colour(to, "--to")
     found = stack_outputs(ctx.env, outputs, stack_dir)
-    _finish(
+    finish(
         ctx,
         json_mode,
         "shift",
@@ -130,7 +114,7 @@ def deploy(
     )
     strat = _strategy(ctx, strategy, steps, bake, poll)
     directory = default_stack_dir(ctx.env, stack_dir)
-    _finish(
+    finish(
         ctx,
         json_mode,
         "deploy",
@@ -192,7 +176,7 @@ def _control_command(what: Literal["promote", "abort"], doc: str) -> Callable[..
 
         ctx = release_context(env, what, store=store, profile=profile, json_mode=json_mode)
         found = stack_outputs(ctx.env, outputs, stack_dir)
-        _finish(ctx, json_mode, what, lambda: release.control(ctx, found, what))
+        finish(ctx, json_mode, what, lambda: release.control(ctx, found, what))
 
     command.__name__ = what
     command.__doc__ = doc
@@ -219,7 +203,7 @@ def resume(
 
     ctx = release_context(env, "resume", store=store, profile=profile, json_mode=json_mode)
     found = stack_outputs(ctx.env, outputs, stack_dir)
-    _finish(ctx, json_mode, "resume", lambda: release.resume(ctx, found, break_lock=break_lock))
+    finish(ctx, json_mode, "resume", lambda: release.resume(ctx, found, break_lock=break_lock))
 
 
 def register(app: typer.Typer) -> None:

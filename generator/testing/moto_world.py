@@ -160,7 +160,7 @@ def extend_moto() -> None:
 
     * Application Auto Scaling: the provider reads every scalable target's tags
       with ListTagsForResource after creating it; moto 5.2 has no tagging actions
-      there and answers HTTP 500 (NotImplementedError), which the provider retries
+      there and answers HTTP 500 for an action it lacks, which the provider retries
       for ~12 minutes. These actions keep tags per ARN, including those given at
       registration.
     * Round trips, so that a plan right after apply has no changes: ECS services
