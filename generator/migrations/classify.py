@@ -178,6 +178,59 @@ def _executable_comments(sql: str) -> str:
     return _EXECUTABLE_COMMENT.sub(unwrap, sql)
 
 
+# Rules that decide on the statement's merits, not on what this sqlglot release can parse:
+# a newer parser must not turn them into something else (sqlglot 30.31 learned to parse
+# SQLite's WITHOUT ROWID, for example, and that table rightly became "expand").
+_ALTER_TABLE = re.compile(r"\s*ALTER\s+TABLE\b", re.IGNORECASE)
+_MYSQL_ONLINE_DDL = re.compile(
+    r"(?P<before>,\s*)?\b(?P<key>ALGORITHM|LOCK)\s*=?\s*"
+    r"(?P<value>DEFAULT|INSTANT|INPLACE|COPY|NONE|SHARED|EXCLUSIVE)\b(?P<after>\s*,)?",
+    re.IGNORECASE,
+)
+_MYSQL_DDL = re.compile(
+    r"\s*(ALTER\s+TABLE|CREATE\s+(UNIQUE\s+|FULLTEXT\s+|SPATIAL\s+)?INDEX|DROP\s+INDEX)\b",
+    re.IGNORECASE,
+)
+
+
+def _top_level_commas(text: str, dialect: Dialect) -> int:
+    from sqlglot import TokenType
+    from sqlglot.dialects.dialect import Dialect as SqlglotDialect
+
+    depth = commas = 0
+    for token in SqlglotDialect.get_or_raise(dialect).tokenize(text):
+        if token.token_type == TokenType.L_PAREN:
+            depth += 1
+        elif token.token_type == TokenType.R_PAREN:
+            depth -= 1
+        elif token.token_type == TokenType.COMMA and depth == 0:
+            commas += 1
+    return commas
+
+
+def _decided_before_parsing(text: str, dialect: Dialect) -> tuple[Class, str] | None:
+    if dialect == "sqlite" and _ALTER_TABLE.match(text) and _top_level_commas(text, dialect):
+        return "unknown", "SQLite takes one action per ALTER TABLE: it rejects this statement"
+    if dialect == "mysql" and _MYSQL_DDL.match(text):
+        for match in _MYSQL_ONLINE_DDL.finditer(text):
+            option = f"{match['key'].upper()}={match['value'].upper()}"
+            if option in ("ALGORITHM=COPY", "LOCK=SHARED", "LOCK=EXCLUSIVE"):
+                return "contract", f"blocks writes while it runs ({option})"
+    return None
+
+
+def _without_online_ddl_options(text: str) -> str:
+    """MySQL's ALGORITHM= and LOCK= choose how a DDL statement runs, not what it changes
+    (the blocking ones are decided before parsing): drop them so the change is judged."""
+    if not _MYSQL_DDL.match(text):
+        return text
+
+    def drop(match: re.Match[str]) -> str:
+        return ", " if match["before"] and match["after"] else " "
+
+    return _MYSQL_ONLINE_DDL.sub(drop, text)
+
+
 def check_sql(sql: str, dialect: Dialect, file: str = "<sql>") -> list[Finding]:
     """Classify every statement of one migration's text."""
     import sqlglot
@@ -192,6 +245,12 @@ def check_sql(sql: str, dialect: Dialect, file: str = "<sql>") -> list[Finding]:
         return [Finding(file, 1, sql.strip()[:200], "unknown", f"cannot be tokenised: {exc}")]
     findings: list[Finding] = []
     for line, text in statements:
+        decided = _decided_before_parsing(text, dialect)
+        if decided is not None:
+            findings.append(Finding(file, line, " ".join(text.split()), *decided))
+            continue
+        if dialect == "mysql":
+            text = _without_online_ddl_options(text)
         try:
             parsed = sqlglot.parse(text, read=dialect)
         except (ParseError, TokenError) as exc:
