@@ -125,7 +125,7 @@ browser:
 
 # The report of a fixed sample of two releases, photographed: docs/report-demo.png.
 docs-screenshot: toolchain $(STAMP) browser
-	$(BIN)/python -m generator.testing.screenshot docs/report-demo.png
+	$(BIN)/python -m tests.support.screenshot docs/report-demo.png
 
 demo: toolchain $(STAMP)
 	$(BIN)/zdd demo

@@ -1,6 +1,6 @@
 """Canary analysis: zdd's comparison vs static alarms vs Kayenta-style Mann-Whitney.
 
-Seeded simulated traffic (``generator.testing.traffic``): every minute each
+Seeded simulated traffic (``generator.demo.traffic``): every minute each
 colour gets Poisson requests split by weight, binomial 5xx and log-normal
 latency. Each run is one 5-minute canary bake (5 one-minute periods), judged by
 
@@ -25,9 +25,9 @@ from typing import Any
 
 from generator.colours import Colour
 from generator.config.analysis import Compare
+from generator.demo.traffic import PeriodCounts, Profile, simulate_period
 from generator.rollout.analysis.judge import Look, compare_errors, compare_latency
 from generator.rollout.analysis.stats import look_alpha, mann_whitney_greater
-from generator.testing.traffic import PeriodCounts, Profile, simulate_period
 
 LOOKS = 5
 BASE_ERROR = 0.01  # live's 5xx rate: where the static 5 % alarm misses a x3 canary

@@ -10,9 +10,9 @@ from typing import Any
 from benchmarks.analysis_bench import LOOKS, Scenario, _minutes, zdd_minute
 from generator.config import load_environment
 from generator.config.analysis import Analysis
+from generator.demo.traffic import put_period
 from generator.rollout.analysis.queries import Dimensions
 from generator.rollout.analysis.signal import MetricAnalysis
-from generator.testing.traffic import put_period
 
 T0 = 1_700_000_040
 
@@ -21,7 +21,7 @@ def moto_path(runs: int, alpha: float = 0.05) -> dict[str, Any]:
     import boto3
     from moto import mock_aws
 
-    from generator.testing.emulator import create_twin_environments
+    from generator.demo.emulator import create_twin_environments
 
     scenarios = [
         Scenario("x3", 10, 20, error_x=3),

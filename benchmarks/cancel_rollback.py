@@ -32,14 +32,14 @@ sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
 
 from generator.config import load_environment  # noqa: E402
-from generator.rollout.routing import AlbListenerRouter  # noqa: E402
-from generator.testing.emulator import (  # noqa: E402
+from generator.demo.emulator import (  # noqa: E402
     EMULATOR_CREDENTIALS,
     Emulator,
     create_twin_environments,
     moto_server,
     pointed_at,
 )
+from generator.rollout.routing import AlbListenerRouter  # noqa: E402
 
 GITHUB_KILL_AFTER = 7.5  # seconds from the first signal (SIGINT) to the end of the grace
 

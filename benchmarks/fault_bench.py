@@ -1,6 +1,6 @@
 """Fault trials: seeded releases under injected faults, counting lies and stuck states.
 
-The same trials as ``tests/integration/test_fault_trials.py`` (``generator.testing.trials``):
+The same trials as ``tests/integration/test_fault_trials.py`` (``tests.support.trials``):
 each release meets one fault (a stop signal once or twice, an exception, a lost or slow
 reply, a reset, a 5xx, throttling, a lost lease) against ``moto_server`` behind the
 fault proxy; then the invariant is checked, `zdd resume` runs, and it is checked again.
@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from generator.config import Environment
-from generator.testing.emulator import moto_server_process
-from generator.testing.trial_world import TrialWorld
-from generator.testing.trials import Trials
+from generator.demo.emulator import moto_server_process
+from tests.support.trial_world import TrialWorld
+from tests.support.trials import Trials
 
 TRIALS = 320
 

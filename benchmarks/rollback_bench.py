@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.config import Environment, Strategy
+from generator.demo.emulator import create_twin_environments, moto_server_process
 from generator.errors import ReleaseFailed
 from generator.events import Event, EventBus
 from generator.infra.outputs import StackOutputs
@@ -31,7 +32,6 @@ from generator.journal.local import LocalStore
 from generator.journal.model import Step
 from generator.rollout.engine import EngineSettings, ReleaseSpec
 from generator.rollout.wiring import build_engine
-from generator.testing.emulator import create_twin_environments, moto_server_process
 
 Result = dict[str, Any]
 # zdd's extra work before the move (one journal write, one DescribeListeners) may cost

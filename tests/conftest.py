@@ -94,7 +94,7 @@ def _world_alive(session: object, outputs: object) -> bool:
 def _restore_world(session: object, outputs: object, env: object) -> None:
     """Put back what a test may have changed: weights, stickiness, ECS services and their
     targets, alarms."""
-    from generator.testing.ecs_world import restore_services
+    from generator.demo.ecs_world import restore_services
 
     live = env.live_colour  # type: ignore[attr-defined]
     elbv2 = session.client("elbv2")  # type: ignore[attr-defined]
@@ -137,7 +137,7 @@ def aws(staging) -> Iterator[object]:
     import boto3
     from moto import mock_aws
 
-    from generator.testing.emulator import create_twin_environments
+    from generator.demo.emulator import create_twin_environments
 
     mock = mock_aws()
     mock.start(reset=False)

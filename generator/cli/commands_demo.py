@@ -17,7 +17,7 @@ def demo(
     json_mode: JsonOpt = False,
 ) -> None:
     """Apply the stack with terraform on an embedded AWS emulator; one good release, two bad."""
-    from generator.demo import run_demo
+    from generator.demo.run import run_demo
 
     if not run_demo(env, bake_seconds=speed, json_mode=json_mode).ok:
         raise typer.Exit(1)

@@ -18,6 +18,8 @@ import pytest
 
 from generator.config import Strategy, load_environment
 from generator.config.analysis import Analysis
+from generator.demo.emulator import create_twin_environments, moto_server_process
+from generator.demo.traffic import Profile, TrafficFeed
 from generator.errors import ReleaseFailed
 from generator.events import EventBus
 from generator.journal.local import LocalStore
@@ -26,8 +28,6 @@ from generator.rollout.context import EngineSettings
 from generator.rollout.engine import ReleaseSpec
 from generator.rollout.routing import AlbListenerRouter
 from generator.rollout.wiring import build_engine
-from generator.testing.emulator import create_twin_environments, moto_server_process
-from generator.testing.traffic import Profile, TrafficFeed
 from tests.conftest import ROOT, FakeClock
 
 pytestmark = pytest.mark.integration

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from generator.demo import run_demo
+from generator.demo.run import run_demo
 from generator.events import SCHEMA_PATH
 from generator.journal.local import LocalStore
 from tests.conftest import ROOT

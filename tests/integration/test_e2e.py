@@ -17,15 +17,15 @@ import boto3
 import pytest
 
 from generator.config import load_environment
-from generator.infra.outputs import StackOutputs
-from generator.journal.model import JournalDoc
-from generator.rollout.routing import AlbListenerRouter
-from generator.testing.emulator import (
+from generator.demo.emulator import (
     EMULATOR_CREDENTIALS,
     create_twin_environments,
     free_port,
     moto_server_process,
 )
+from generator.infra.outputs import StackOutputs
+from generator.journal.model import JournalDoc
+from generator.rollout.routing import AlbListenerRouter
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.integration

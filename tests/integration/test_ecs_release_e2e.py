@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import stat
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -22,8 +21,8 @@ import boto3
 import pytest
 import yaml
 
-from generator.testing.emulator import moto_server_process
-from generator.testing.moto_world import (
+from generator.demo.emulator import moto_server_process
+from generator.demo.moto import (
     create_network,
     environment_with_network,
     terraform_environ,
@@ -33,41 +32,6 @@ from tests.conftest import ROOT
 
 pytestmark = pytest.mark.integration
 BIN = Path(sys.executable).parent
-
-
-def keep_rule_descriptions() -> None:
-    """moto drops the description of a rule that references a security group, so every
-    plan of an applied stack would update the live colour's ingress rule (a refusal)."""
-    from moto.ec2.models.security_groups import SecurityGroupRule
-
-    def description(self: Any) -> str | None:
-        found = self.ip_range.get("Description") or (self.source_group or {}).get("Description")
-        return None if found is None else str(found)
-
-    SecurityGroupRule.description = property(description)  # type: ignore[assignment,method-assign]
-
-
-def _server_executable(directory: Path) -> str:
-    """moto_server with the provider's missing actions (moto_world), rule descriptions kept,
-    and the emulator's ECS scheduler."""
-    script = directory / "moto_server_ecs"
-    script.write_text(
-        f"#!{sys.executable}\n"
-        "import os, sys\n"
-        f"sys.path.insert(0, {str(ROOT)!r})\n"
-        "os.environ.setdefault('MOTO_IAM_LOAD_MANAGED_POLICIES', 'true')\n"
-        "from generator.testing.moto_world import extend_moto\n"
-        "from tests.integration.test_ecs_release_e2e import keep_rule_descriptions\n"
-        "from generator.testing.ecs import install_ecs_scheduler\n"
-        "extend_moto()\n"
-        "keep_rule_descriptions()\n"
-        "install_ecs_scheduler()\n"
-        "from moto.server import main\n"
-        "main(sys.argv[1:])\n",
-        encoding="utf-8",
-    )
-    script.chmod(script.stat().st_mode | stat.S_IXUSR)
-    return str(script)
 
 
 class Stack:
@@ -150,7 +114,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     if not os.environ.get("TF_CLI_CONFIG_FILE") or not shutil.which("terraform"):
         pytest.skip("needs terraform and TF_CLI_CONFIG_FILE (the AWS provider mirror): make test")
     tmp = tmp_path_factory.mktemp("ecs-e2e")
-    with moto_server_process(_server_executable(tmp)) as url:
+    with moto_server_process() as url:
         (tmp / "work").mkdir()
         yield Stack(tmp / "work", url)
 

@@ -33,11 +33,10 @@ import boto3
 import pytest
 import yaml
 
+from generator.demo.emulator import moto_server_process
+from generator.demo.moto import create_network, environment_with_network
 from generator.pipeline import Pins
-from generator.testing.emulator import moto_server_process
-from generator.testing.moto_world import create_network, environment_with_network
 from tests.conftest import ROOT
-from tests.integration.moto_round_trip import executable as moto_server_executable
 
 pytestmark = pytest.mark.integration
 GITLAB_CI_LOCAL = ROOT / ".tools" / "node_modules" / ".bin" / "gitlab-ci-local"
@@ -231,7 +230,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]:
     tmp = tmp_path_factory.mktemp("gitlab")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")  # AmazonECSTaskExecutionRolePolicy
-        with moto_server_process(moto_server_executable(tmp)) as url:
+        with moto_server_process() as url:
             (tmp / "repo").mkdir()
             yield Project(tmp / "repo", url, _job_path(tmp))
 

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.testing.emulator import moto_server_process
-from generator.testing.moto_world import create_network, moto_server_executable, terraform_environ
+from generator.demo.emulator import moto_server_process
+from generator.demo.moto import create_network, terraform_environ
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.integration
@@ -117,7 +117,7 @@ def outcomes(
             check=False,
         )
         assert init.returncode == 0, f"terraform init of {name}:\n{init.stdout}{init.stderr}"
-    with moto_server_process(moto_server_executable(tmp)) as url:
+    with moto_server_process() as url:
         network = create_network(url)
         subnets = ", ".join(f'"{s}"' for s in network.subnet_ids[:2])
         network_vars = ["-var", f"vpc_id={network.vpc_id}", "-var", f"subnet_ids=[{subnets}]"]

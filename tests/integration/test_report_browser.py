@@ -16,9 +16,9 @@ import pytest
 
 from generator.report.html import render_html
 from generator.report.svg import LEFT, PLOT_HEIGHT, PLOT_TOP, PLOT_WIDTH
-from generator.testing.browser import Chromium, find_chromium, network_witness
-from generator.testing.png import colours, read_png
-from generator.testing.report_sample import sample_report
+from tests.support.browser import Chromium, find_chromium, network_witness
+from tests.support.png import colours, read_png
+from tests.support.report_sample import sample_report
 
 pytestmark = pytest.mark.integration
 

@@ -16,17 +16,17 @@ from pathlib import Path
 import pytest
 
 from generator.config import load_environment
-from generator.journal.model import JournalDoc
-from generator.rollout.routing import AlbListenerRouter
-from generator.testing.emulator import (
+from generator.demo.emulator import (
     EMULATOR_CREDENTIALS,
     Emulator,
     create_twin_environments,
     moto_server_process,
     pointed_at,
 )
-from generator.testing.faults import FaultProxy
+from generator.journal.model import JournalDoc
+from generator.rollout.routing import AlbListenerRouter
 from tests.conftest import ROOT
+from tests.support.faults import FaultProxy
 
 pytestmark = pytest.mark.integration
 ZDD = str(Path(sys.executable).parent / "zdd")

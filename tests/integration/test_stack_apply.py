@@ -23,16 +23,15 @@ from pathlib import Path
 import boto3
 import pytest
 
-from generator.infra.outputs import StackOutputs, parse_outputs
-from generator.testing.emulator import moto_server_process
-from generator.testing.moto_world import (
+from generator.demo.emulator import moto_server_process
+from generator.demo.moto import (
     REGION,
     create_network,
     environment_with_network,
-    moto_server_executable,
     terraform_environ,
     write_emulator_override,
 )
+from generator.infra.outputs import StackOutputs, parse_outputs
 from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
@@ -103,7 +102,7 @@ def _apply(binary: str, stack: Stack, env: dict[str, str]) -> Stack:
 def world(terraform_bin: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     _needs_a_provider_mirror()
     tmp = tmp_path_factory.mktemp("stacks")
-    with moto_server_process(moto_server_executable(tmp)) as url:
+    with moto_server_process() as url:
         network = create_network(url)
         env = terraform_environ(url)
         stacks: dict[str, Stack] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from generator.testing.faults import Fault, FaultProxy, operation_of
+from tests.support.faults import Fault, FaultProxy, operation_of
 
 
 def test_it_listens_on_loopback_and_only_talks_to_a_local_emulator() -> None:

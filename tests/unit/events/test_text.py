@@ -17,6 +17,7 @@ import jsonschema
 import pytest
 
 from generator.config import Strategy
+from generator.demo.injectors import CallbackSink
 from generator.errors import PreflightRefused, ReleaseFailed
 from generator.events import SCHEMA_PATH, EventBus, JsonSink, Origin, PlainSink
 from generator.events.core import KINDS
@@ -24,7 +25,6 @@ from generator.journal.local import LocalStore
 from generator.rollout.engine import ReleaseSpec
 from generator.rollout.outcome import summarize
 from generator.rollout.schedule import build_schedule
-from generator.testing.injectors import CallbackSink
 from tests.conftest import ROOT, engine_for
 
 SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))

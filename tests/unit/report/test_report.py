@@ -22,15 +22,15 @@ from generator.report.markdown import render_markdown
 from generator.report.svg import LEFT, PLOT_HEIGHT, PLOT_TOP, PLOT_WIDTH
 from generator.rollout.engine import ReleaseSpec
 from generator.rollout.schedule import build_schedule
-from generator.testing.png import text_chunks
-from generator.testing.report_sample import (
+from tests.conftest import ROOT, engine_for
+from tests.support.png import text_chunks
+from tests.support.report_sample import (
     fingerprint,
     promoted_release,
     rolled_back_release,
     sample_report,
 )
-from generator.testing.screenshot import FINGERPRINT_KEY
-from tests.conftest import ROOT, engine_for
+from tests.support.screenshot import FINGERPRINT_KEY
 
 ENV = str(ROOT / "environments" / "staging.yaml")
 SCREENSHOT = ROOT / "docs" / "report-demo.png"

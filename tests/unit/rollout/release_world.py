@@ -8,11 +8,11 @@ from typing import Any
 from generator.aws import AwsClients
 from generator.colours import Colour
 from generator.config import Environment, Strategy
+from generator.demo.ecs_world import register_task_definition, settle
 from generator.events import EventBus
 from generator.infra.outputs import StackOutputs
 from generator.journal.local import LocalStore
 from generator.rollout.release import ReleaseContext
-from generator.testing.ecs_world import register_task_definition, settle
 
 STRATEGY = Strategy(type="canary", bake_seconds=10, poll_seconds=5, ready_timeout_seconds=120)
 

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from generator.config import Hook, Hooks, Strategy
+from generator.demo.injectors import CallbackSink
 from generator.errors import DriftError, PreflightRefused, ReleaseFailed
 from generator.events import WebhookSink
 from generator.journal.local import LocalStore
 from generator.rollout.engine import Engine, ReleaseSpec
 from generator.rollout.schedule import Overrides, build_schedule, effective_strategy, parse_steps
-from generator.testing.injectors import CallbackSink
 from tests.conftest import engine_for
 
 

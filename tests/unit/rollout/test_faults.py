@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from generator import interrupts
+from generator.demo.injectors import CallbackSink
 from generator.errors import (
     AwsError,
     InputError,
@@ -28,10 +29,9 @@ from generator.journal.local import LocalStore
 from generator.journal.model import Step
 from generator.journal.store import DeploymentStore, Owner
 from generator.rollout.engine import Engine, ReleaseSpec
-from generator.testing.fault_points import FaultPoints, raise_fault, send_signal, wrap_run
-from generator.testing.injectors import CallbackSink
-from generator.testing.invariant import Ending, check_ending, check_finished
 from tests.conftest import engine_for
+from tests.support.fault_points import FaultPoints, raise_fault, send_signal, wrap_run
+from tests.support.invariant import Ending, check_ending, check_finished
 
 BLUE = {"blue": 100, "green": 0}
 GREEN = {"blue": 0, "green": 100}

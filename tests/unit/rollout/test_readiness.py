@@ -9,13 +9,13 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.stub import Stubber
+from generator.demo import ecs_scheduler as emulator_ecs
 
 from generator.errors import NotReady
 from generator.infra.ecs import AwsEcsServices, EcsServices, Rollout, RunningTask, ServiceState
 from generator.infra.outputs import EcsService
 from generator.rollout import release
 from generator.rollout.readiness import ColourProbe
-from generator.testing import ecs as emulator_ecs
 from tests.unit.rollout.release_world import STRATEGY, context, kinds, release_image
 
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from generator.demo.injectors import RecordingSink
 from generator.errors import DriftError, InputError, ReleaseFailed
 from generator.journal.local import LocalStore
 from generator.journal.model import Deployment, Intent, JournalDoc, Step
 from generator.rollout.status import gather_status, render_status
-from generator.testing.injectors import RecordingSink
 from tests.conftest import engine_for
 
 SCHEDULE = [

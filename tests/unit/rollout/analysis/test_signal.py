@@ -11,6 +11,7 @@ import pytest
 from generator.colours import Colour
 from generator.config import Strategy
 from generator.config.analysis import Analysis
+from generator.demo.traffic import PeriodCounts, Profile, put_period, simulate_period
 from generator.errors import ReleaseFailed
 from generator.events import EventBus
 from generator.journal.local import LocalStore
@@ -22,7 +23,6 @@ from generator.rollout.engine import ReleaseSpec
 from generator.rollout.routing import AlbListenerRouter
 from generator.rollout.status import gather_status, render_status
 from generator.rollout.wiring import build_engine
-from generator.testing.traffic import PeriodCounts, Profile, put_period, simulate_period
 from tests.conftest import FakeClock
 
 # On a period boundary. Each test uses its own hours: moto keeps the metrics of

@@ -1,4 +1,4 @@
-"""``python -m generator.testing.screenshot [PNG]``: photograph the report of ``zdd demo``.
+"""``python -m tests.support.screenshot [PNG]``: photograph the report of ``zdd demo``.
 
 Runs the demo (its releases: v2 promoted, v3 rolled back, ...), renders the report
 it writes in headless Chromium, and saves the picture (default
@@ -15,9 +15,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from generator.testing.browser import Chromium, find_chromium
-from generator.testing.png import with_text
-from generator.testing.report_sample import fingerprint
+from tests.support.browser import Chromium, find_chromium
+from tests.support.png import with_text
+from tests.support.report_sample import fingerprint
 
 DEFAULT = Path("docs/report-demo.png")
 SIZE = (1000, 2900)  # the whole page of the demo's releases
@@ -44,7 +44,7 @@ def photograph(report: Path, out: Path, binary: str) -> Path:
 
 
 def main(argv: list[str]) -> int:
-    from generator.demo import run_demo
+    from generator.demo.run import run_demo
 
     out = Path(argv[0]) if argv else DEFAULT
     binary = find_chromium()

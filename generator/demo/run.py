@@ -1,7 +1,7 @@
 """`zdd demo`: the whole story on an embedded AWS emulator, in about a minute and a half.
 
 Renders the environment and applies it with the real terraform and AWS provider
-against an embedded moto (``generator.testing.demo_stack``; when Terraform or the
+against an embedded moto (``generator.demo.stack``; when Terraform or the
 provider cannot run it says why and falls back to a stand-in that creates the twin
 environments directly), then runs three releases through the production code path:
 v2 passes its canary and is promoted; v3's 5xx alarm fires during its canary and it
@@ -80,7 +80,7 @@ def _with_idle_scaled_down(env: Environment, seconds: float) -> Environment:
 
 def _slow_rollouts(describes: int = 4) -> None:
     """The emulator's ECS finishes a rollout after a few looks, so readiness is seen waiting."""
-    from generator.testing.ecs import SETTINGS
+    from generator.demo.ecs_scheduler import SETTINGS
 
     SETTINGS.describes_to_settle = describes
 
@@ -89,7 +89,7 @@ def _apply_release(
     session: Any, env: Environment, outputs: StackOutputs, colour: Colour, version: str
 ) -> StackOutputs:
     """What `terraform apply` does to the idle colour: a task definition running ``version``."""
-    from generator.testing.ecs_world import register_task_definition
+    from generator.demo.ecs_world import register_task_definition
 
     assert outputs.ecs_services is not None and outputs.versions is not None
     ref = outputs.ecs_services[colour]
@@ -124,7 +124,7 @@ def _analysis_release(
     json_mode: bool,
 ) -> Deployment:
     """Release v4: rolled back by the comparison with live while no alarm fires."""
-    from generator.testing.analysis_demo import analysis_release
+    from generator.demo.analysis import analysis_release
 
     sinks = _sinks(json_mode, Origin(env.service, env.name))
     return analysis_release(
@@ -155,7 +155,7 @@ def _canary_release(
     demo: _Demo, version: str, bad: bool, bake_seconds: float
 ) -> tuple[Deployment, bool]:
     """One release by canary; ``bad``: its 5xx alarm fires and it is rolled back."""
-    from generator.testing.injectors import AlarmOnEvent
+    from generator.demo.injectors import AlarmOnEvent
 
     env, outputs, cloudwatch = demo.env, demo.outputs, demo.clients.cloudwatch
     live = AlbListenerRouter(demo.clients.elbv2, outputs).read().live or env.live_colour
@@ -265,8 +265,8 @@ def run_demo(
     json_mode: bool = False,
     workdir: Path | None = None,
 ) -> DemoResult:
-    from generator.testing.demo_stack import twin_stack
-    from generator.testing.emulator import moto_server, pointed_at
+    from generator.demo.emulator import moto_server, pointed_at
+    from generator.demo.stack import twin_stack
 
     began = time.monotonic()
     region = load_environment(env_name).region

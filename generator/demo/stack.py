@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from generator.config import Environment, load_environment, resolve_env_path
+from generator.demo.emulator import Emulator
 from generator.errors import InputError, TerraformError
 from generator.infra.outputs import StackOutputs
 from generator.infra.render import generate
-from generator.testing.emulator import Emulator
 
 Say = Callable[[str], None]
 
@@ -58,7 +58,7 @@ def render_on_network(
     emulator: Emulator, env_name: str, adjust: Callable[[Environment], Environment], work: Path
 ) -> Environment:
     """The environment on a VPC, subnets and certificate created in the emulator."""
-    from generator.testing.moto_world import create_network, environment_with_network
+    from generator.demo.moto import create_network, environment_with_network
 
     network = create_network(emulator.endpoint, emulator.region)
     env_file = environment_with_network(resolve_env_path(env_name), network, work / "environments")
@@ -81,8 +81,8 @@ def check_fmt(stack_dir: Path, say: Say) -> None:
 
 def apply_for_real(emulator: Emulator, stack_dir: Path, say: Say) -> StackOutputs:
     """init, plan, apply and output with the real provider; ``Unavailable`` before apply."""
+    from generator.demo.moto import terraform_environ, write_emulator_override
     from generator.infra.terraform import Terraform
-    from generator.testing.moto_world import terraform_environ, write_emulator_override
 
     try:
         check_fmt(stack_dir, say)  # also finds the binary: InputError without one
@@ -130,7 +130,7 @@ def twin_stack(
     say: Say,
 ) -> Stack:
     """The stack in the emulator: applied by terraform, or else by the labelled stand-in."""
-    from generator.testing.emulator import create_twin_environments
+    from generator.demo.emulator import create_twin_environments
 
     env = render_on_network(emulator, env_name, adjust, work)
     stack_dir = work / env.name

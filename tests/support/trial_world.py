@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from generator.colours import COLOURS, Colour
 from generator.config import Environment
+from generator.demo.emulator import Emulator, create_twin_environments, pointed_at
 from generator.journal.dynamo import DynamoStore
 from generator.journal.local import LocalStore
 from generator.journal.store import DeploymentStore, Owner
 from generator.rollout.routing import AlbListenerRouter
-from generator.testing.emulator import Emulator, create_twin_environments, pointed_at
-from generator.testing.faults import FaultProxy
+from tests.support.faults import FaultProxy
 
 if TYPE_CHECKING:
     from collections.abc import Callable

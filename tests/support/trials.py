@@ -30,10 +30,10 @@ from generator.journal.store import DeploymentStore, Owner
 from generator.rollout.context import EngineSettings
 from generator.rollout.engine import Engine, ReleaseSpec
 from generator.rollout.wiring import build_engine
-from generator.testing.fault_points import FaultPoints, raise_fault, send_signal, wrap_run
-from generator.testing.faults import FAULT_KINDS, Fault
-from generator.testing.invariant import Ending, Verdict, check_ending, check_finished
-from generator.testing.trial_world import TrialWorld
+from tests.support.fault_points import FaultPoints, raise_fault, send_signal, wrap_run
+from tests.support.faults import FAULT_KINDS, Fault
+from tests.support.invariant import Ending, Verdict, check_ending, check_finished
+from tests.support.trial_world import TrialWorld
 
 TrialKind = Literal[
     "signal",

@@ -1,12 +1,17 @@
-"""moto_server as the AWS account of a real ``terraform apply`` of zdd's stacks and modules.
+"""moto with zdd's additions: the one emulator of ``zdd demo``, the tests and the benchmarks.
+
+``python -m generator.demo.moto -H 127.0.0.1 -p PORT`` is moto_server with them (what
+``emulator.moto_server_process`` starts); ``emulator.moto_server`` applies the same
+additions to a server inside the demo's process.
 
 * ``create_network`` makes what ``environments/*.yaml`` name in a real account and moto
   lacks: a VPC, subnets in distinct availability zones, an ACM certificate; and
   ``environment_with_network`` writes a copy of an environment file that uses them.
-* ``serve`` / ``moto_server_executable`` run moto_server with ``extend_moto``: the
-  Application Auto Scaling tagging actions the provider calls after every scalable
-  target (moto 5.2 answers them with HTTP 500, retried for ~12 minutes) and the
-  round trips a clean re-plan needs; AWS managed IAM policies are loaded.
+* ``extend_moto`` (applied by ``serve``): the Application Auto Scaling tagging actions
+  the provider calls after every scalable target (moto 5.2 answers them with HTTP 500,
+  retried for ~12 minutes), the round trips a clean re-plan needs, and ECS's scheduler
+  (``ecs_scheduler``: services start tasks and register them as targets); AWS managed
+  IAM policies are loaded.
 * ``write_emulator_override`` gives a rendered stack provider settings for an
   emulator (one retry instead of 25); ``terraform_environ`` points terraform at it.
 
@@ -19,7 +24,6 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
-import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,7 +160,7 @@ def environment_with_network(
 
 
 def extend_moto() -> None:
-    """Teach this process's moto what terraform's AWS provider needs and moto 5.2 lacks.
+    """Teach this process's moto what terraform's AWS provider and zdd need and moto 5.2 lacks.
 
     * Application Auto Scaling: the provider reads every scalable target's tags
       with ListTagsForResource after creating it; moto 5.2 has no tagging actions
@@ -164,15 +168,27 @@ def extend_moto() -> None:
       for ~12 minutes. These actions keep tags per ARN, including those given at
       registration.
     * Round trips, so that a plan right after apply has no changes: ECS services
-      echo ``availabilityZoneRebalancing`` and ``healthCheckGracePeriodSeconds``,
-      and security group rules that reference a group keep their description.
+      echo ``availabilityZoneRebalancing`` (AWS answers DISABLED when none was given) and
+      ``healthCheckGracePeriodSeconds``, and security group rules that reference a group
+      keep their description.
+    * ECS's scheduler (``ecs_scheduler``): services start tasks, register them in their
+      target group and settle (or fail) their rollouts.
+
+    Idempotent: the tests, the demo and ``serve`` may all call it.
     """
     from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
+
+    from generator.demo.ecs_scheduler import install_ecs_scheduler
 
     if getattr(ApplicationAutoScalingResponse, "_zdd_tagging", False):
         return
     _round_trip_ecs_and_security_group_rules()
-    register = ApplicationAutoScalingResponse.register_scalable_target
+    _autoscaling_tags(ApplicationAutoScalingResponse)
+    install_ecs_scheduler()
+
+
+def _autoscaling_tags(cls: Any) -> None:
+    register = cls.register_scalable_target
 
     def store(self: Any) -> dict[str, dict[str, str]]:
         backend = self.applicationautoscaling_backend
@@ -182,7 +198,7 @@ def extend_moto() -> None:
         return tags
 
     def register_scalable_target(self: Any) -> str:
-        body = register(self)
+        body: str = register(self)
         tags = self._get_param("Tags")
         if tags:
             arn = json.loads(body)["ScalableTargetARN"]
@@ -202,7 +218,6 @@ def extend_moto() -> None:
             tags.pop(key, None)
         return "{}"
 
-    cls: Any = ApplicationAutoScalingResponse
     cls.register_scalable_target = register_scalable_target
     cls.list_tags_for_resource = list_tags_for_resource
     cls.tag_resource = tag_resource
@@ -219,14 +234,20 @@ _ECS_SERVICE_ECHOED = {
 
 def _round_trip_ecs_and_security_group_rules() -> None:
     from moto.ec2.models.security_groups import SecurityGroupRule
+    from moto.ecs.models import Service
     from moto.ecs.responses import EC2ContainerServiceResponse
 
     def description(self: Any) -> str | None:
-        found: str | None = self.ip_range.get("Description") or self.source_group.get("Description")
-        return found
+        found = (self.ip_range or {}).get("Description") or (self.source_group or {}).get(
+            "Description"
+        )
+        return None if found is None else str(found)
 
     rule: Any = SecurityGroupRule
     rule.description = property(description)
+    service: Any = Service
+    if not hasattr(service, "availability_zone_rebalancing"):
+        service.availability_zone_rebalancing = "DISABLED"
 
     ecs: Any = EC2ContainerServiceResponse
     for action in ("create_service", "update_service"):
@@ -255,18 +276,5 @@ def serve(argv: list[str] | None = None) -> None:
     main(argv if argv is not None else sys.argv[1:])
 
 
-def moto_server_executable(
-    directory: Path, module: str = "generator.testing.moto_world", name: str = "moto_server"
-) -> str:
-    """Write an executable that runs ``module``'s ``serve`` (for ``moto_server_process``)."""
-    script = directory / name
-    script.write_text(
-        f"#!{sys.executable}\n"
-        "import sys\n"
-        f"sys.path.insert(0, {str(ROOT)!r})\n"
-        f"from {module} import serve\n"
-        "serve()\n",
-        encoding="utf-8",
-    )
-    script.chmod(script.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-    return str(script)
+if __name__ == "__main__":
+    serve()

@@ -66,9 +66,9 @@ class Emulator:
 def moto_server(region: str, *, for_terraform: bool = False) -> Iterator[Emulator]:
     """moto's HTTP server on a free port of 127.0.0.1, for the life of the block.
 
-    ``for_terraform``: extended in this process as ``moto_world.serve`` extends a
-    moto_server process for the real AWS provider (``extend_moto``, AWS managed IAM
-    policies), with zdd's ECS scheduler, and starting from an empty account.
+    ``for_terraform``: extended in this process as ``moto.serve`` extends a moto_server
+    process (``extend_moto``: what the real AWS provider needs, ECS's scheduler; AWS
+    managed IAM policies), and starting from an empty account.
     """
     import logging
 
@@ -77,11 +77,9 @@ def moto_server(region: str, *, for_terraform: bool = False) -> Iterator[Emulato
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
     saved = os.environ.get(_MANAGED_POLICIES)
     if for_terraform:
-        from generator.testing.ecs import install_ecs_scheduler
-        from generator.testing.moto_world import extend_moto
+        from generator.demo.moto import extend_moto
 
         extend_moto()
-        install_ecs_scheduler()
         os.environ[_MANAGED_POLICIES] = "true"  # read when moto creates the IAM backend
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
@@ -122,9 +120,10 @@ def moto_server_process(
     """moto's server as a separate process on 127.0.0.1; yields its URL.
 
     A real process, unlike ``moto_server``: end-to-end tests and benchmarks must not
-    share an interpreter (and its GIL) with the emulator they measure. By default
-    it runs with zdd's ECS scheduler (``generator.testing.ecs``); ``executable``
-    runs that binary instead (plain ``moto_server``: services never start tasks).
+    share an interpreter (and its GIL) with the emulator they measure. By default it is
+    moto with zdd's additions (``python -m generator.demo.moto``: what the provider
+    needs, round trips, ECS's scheduler); ``executable`` runs that binary instead
+    (plain ``moto_server``: services never start tasks).
     """
     import subprocess
     import sys
@@ -132,9 +131,7 @@ def moto_server_process(
     import urllib.request
 
     port = free_port()
-    command = (
-        [executable] if executable else [sys.executable, "-m", "generator.testing.moto_ecs_server"]
-    )
+    command = [executable] if executable else [sys.executable, "-m", "generator.demo.moto"]
     proc = subprocess.Popen(
         [*command, "-H", "127.0.0.1", "-p", str(port)],
         env={**os.environ, **(extra_env or {})},
@@ -244,7 +241,7 @@ def create_twin_environments(
     Each colour is an ECS service (``targets_per_colour`` tasks, default
     ``capacity.desired``) whose tasks are the targets of its target group.
     """
-    from generator.testing.ecs_world import create_ecs_services
+    from generator.demo.ecs_world import create_ecs_services
 
     ec2 = session.client("ec2")
     elbv2 = session.client("elbv2")

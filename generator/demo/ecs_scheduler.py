@@ -83,18 +83,9 @@ def install_ecs_scheduler() -> None:
 
 
 def _patch_responses(response_class: Any) -> None:
-    """CreateService keeps what moto drops; DescribeServices advances the rollouts."""
+    """DescribeServices advances the rollouts (what CreateService drops, ``moto.extend_moto``
+    keeps)."""
     describe = response_class.describe_services
-    create_answer = response_class.create_service
-
-    def create_service_answer(self: Any) -> Any:
-        answer = create_answer(self)
-        # Kept and returned, as AWS does (moto drops it: a plan would see drift).
-        rebalancing = self._get_param("availabilityZoneRebalancing")
-        if rebalancing:
-            cluster, name = self._get_param("cluster", "default"), self._get_param("serviceName")
-            self.ecs_backend._get_service(cluster, name).availability_zone_rebalancing = rebalancing
-        return answer
 
     def describe_services(self: Any) -> Any:
         _keep_tasks_running()  # a moto reset elsewhere forgets it
@@ -107,7 +98,6 @@ def _patch_responses(response_class: Any) -> None:
             _observe(self.ecs_backend, service)
         return describe(self)
 
-    response_class.create_service = create_service_answer
     response_class.describe_services = describe_services
 
 

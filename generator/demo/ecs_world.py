@@ -1,6 +1,6 @@
 """The colours' ECS services in the emulator: created, settled, restored between tests.
 
-The services behave like ECS's only with ``generator.testing.ecs``'s scheduler
+The services behave like ECS's only with ``generator.demo.ecs_scheduler``'s scheduler
 installed (``create_ecs_services`` installs it in this process).
 """
 
@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 from generator.colours import COLOURS, Colour
 from generator.config import Environment
+from generator.demo.ecs_scheduler import install_ecs_scheduler
 from generator.infra.outputs import EcsService
-from generator.testing.ecs import install_ecs_scheduler
 
 if TYPE_CHECKING:
     import boto3

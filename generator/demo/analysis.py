@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from generator.colours import Colour, other_colour
 from generator.config import Environment
 from generator.config.analysis import Analysis
+from generator.demo.traffic import Profile, TrafficFeed
 from generator.errors import ReleaseFailed
 from generator.events import EventBus, EventSink
 from generator.infra.outputs import StackOutputs
@@ -23,7 +24,6 @@ from generator.journal.store import DeploymentStore
 from generator.rollout import release
 from generator.rollout.routing import AlbListenerRouter
 from generator.rollout.verdict_status import render_steps, step_verdicts
-from generator.testing.traffic import Profile, TrafficFeed
 
 if TYPE_CHECKING:
     from pathlib import Path
