@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ import pytest
 
 from generator.config import Strategy, load_environment
 from generator.config.analysis import Analysis
-from generator.demo.emulator import create_twin_environments, moto_server_process
+from generator.demo.emulator import create_twin_environments
 from generator.demo.traffic import Profile, TrafficFeed
 from generator.errors import ReleaseFailed
 from generator.events import EventBus
@@ -36,12 +35,6 @@ SPEC = ReleaseSpec(
     schedule=[Step(percent=10, bake_seconds=300), Step(percent=100, bake_seconds=60)],
     strategy="canary",
 )
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    with moto_server_process() as url:
-        yield url
 
 
 def _world(url: str) -> tuple[Any, Any, Any]:

@@ -10,7 +10,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
@@ -21,7 +20,6 @@ from generator.demo.emulator import (
     EMULATOR_CREDENTIALS,
     create_twin_environments,
     free_port,
-    moto_server_process,
 )
 from generator.infra.outputs import StackOutputs
 from generator.journal.model import JournalDoc
@@ -31,12 +29,6 @@ from tests.conftest import ROOT
 pytestmark = pytest.mark.integration
 ZDD = str(Path(sys.executable).parent / "zdd")
 ENV_FILE = str(ROOT / "environments" / "staging.yaml")
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    with moto_server_process() as url:
-        yield url
 
 
 class World:

@@ -21,7 +21,6 @@ import boto3
 import pytest
 import yaml
 
-from generator.demo.emulator import moto_server_process
 from generator.demo.moto import (
     create_network,
     environment_with_network,
@@ -30,7 +29,8 @@ from generator.demo.moto import (
 )
 from tests.conftest import ROOT
 
-pytestmark = pytest.mark.integration
+# One worker runs these tests, in order: they share state in the worker's emulator.
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("ecs_release")]
 BIN = Path(sys.executable).parent
 
 
@@ -110,13 +110,12 @@ class Stack:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def stack(server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     if not os.environ.get("TF_CLI_CONFIG_FILE") or not shutil.which("terraform"):
-        pytest.skip("needs terraform and TF_CLI_CONFIG_FILE (the AWS provider mirror): make test")
+        pytest.fail("needs terraform and TF_CLI_CONFIG_FILE (the AWS provider mirror): make test")
     tmp = tmp_path_factory.mktemp("ecs-e2e")
-    with moto_server_process() as url:
-        (tmp / "work").mkdir()
-        yield Stack(tmp / "work", url)
+    (tmp / "work").mkdir()
+    yield Stack(tmp / "work", server)
 
 
 def test_three_consecutive_deploys_each_promoted_keeping_the_previous_version(

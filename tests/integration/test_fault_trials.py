@@ -5,15 +5,12 @@ then `zdd resume`, then the invariant again. ``benchmarks/run`` runs the same tr
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from generator.config import load_environment
-from generator.demo.emulator import moto_server_process
 from tests.conftest import ROOT
 from tests.support.faults import FAULT_KINDS
 from tests.support.trial_world import TrialWorld
@@ -25,13 +22,10 @@ RESULTS: dict[int, TrialResult] = {}
 
 
 @pytest.fixture(scope="module")
-def trials(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Trials]:
+def trials(server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Trials]:
     env = load_environment(ROOT / "environments" / "staging.yaml")
     workdir = tmp_path_factory.mktemp("trials")
-    with (
-        moto_server_process(str(Path(sys.executable).parent / "moto_server")) as url,
-        TrialWorld.started(env, url, workdir) as world,
-    ):
+    with TrialWorld.started(env, server, workdir) as world:
         yield Trials(world)
 
 

@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from generator.demo.emulator import moto_server_process
 from generator.demo.moto import create_network, terraform_environ
 from tests.conftest import ROOT
 
-pytestmark = pytest.mark.integration
+# One worker runs these tests, in order: they share state in the worker's emulator.
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("module_tftests")]
 
 MODULES = sorted(p.name for p in (ROOT / "modules").iterdir() if (p / "tests").is_dir())
 KINDS = ("mock", "moto")
@@ -97,7 +97,7 @@ def _run_all(
 
 @pytest.fixture(scope="module")
 def outcomes(
-    terraform_bin: str, tmp_path_factory: pytest.TempPathFactory
+    terraform_bin: str, server: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[tuple[str, str], Outcome]]:
     _needs_a_provider_mirror()
     tmp = tmp_path_factory.mktemp("module-tests")
@@ -117,16 +117,16 @@ def outcomes(
             check=False,
         )
         assert init.returncode == 0, f"terraform init of {name}:\n{init.stdout}{init.stderr}"
-    with moto_server_process() as url:
-        network = create_network(url)
-        subnets = ", ".join(f'"{s}"' for s in network.subnet_ids[:2])
-        network_vars = ["-var", f"vpc_id={network.vpc_id}", "-var", f"subnet_ids=[{subnets}]"]
-        began = time.monotonic()
-        found = _run_all(terraform_bin, copies, url, network_vars)
-        print(f"\nterraform test, {len(found)} runs: {time.monotonic() - began:.0f} s")
-        for (name, kind), outcome in sorted(found.items()):
-            print(f"  {name:18} {kind}: {outcome.seconds:5.1f} s, exit {outcome.returncode}")
-        yield found
+    url = server
+    network = create_network(url)
+    subnets = ", ".join(f'"{s}"' for s in network.subnet_ids[:2])
+    network_vars = ["-var", f"vpc_id={network.vpc_id}", "-var", f"subnet_ids=[{subnets}]"]
+    began = time.monotonic()
+    found = _run_all(terraform_bin, copies, url, network_vars)
+    print(f"\nterraform test, {len(found)} runs: {time.monotonic() - began:.0f} s")
+    for (name, kind), outcome in sorted(found.items()):
+        print(f"  {name:18} {kind}: {outcome.seconds:5.1f} s, exit {outcome.returncode}")
+    yield found
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -20,7 +20,6 @@ from generator.demo.emulator import (
     EMULATOR_CREDENTIALS,
     Emulator,
     create_twin_environments,
-    moto_server_process,
     pointed_at,
 )
 from generator.journal.model import JournalDoc
@@ -35,12 +34,9 @@ BLUE = {"blue": 100, "green": 0}
 
 
 @pytest.fixture(scope="module")
-def emulator() -> Iterator[tuple[str, FaultProxy]]:
-    with (
-        moto_server_process() as url,  # with zdd's ECS scheduler: releases wait for tasks
-        FaultProxy(url) as proxy,
-    ):
-        yield url, proxy
+def emulator(server: str) -> Iterator[tuple[str, FaultProxy]]:
+    with FaultProxy(server) as proxy:  # zdd's ECS scheduler: releases wait for tasks
+        yield server, proxy
 
 
 class Stack:

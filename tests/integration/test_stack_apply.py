@@ -23,7 +23,6 @@ from pathlib import Path
 import boto3
 import pytest
 
-from generator.demo.emulator import moto_server_process
 from generator.demo.moto import (
     REGION,
     create_network,
@@ -34,7 +33,12 @@ from generator.demo.moto import (
 from generator.infra.outputs import StackOutputs, parse_outputs
 from tests.conftest import ROOT
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
+# One worker runs these tests, in order: they share state in the worker's emulator.
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.timeout(600),
+    pytest.mark.xdist_group("stack_apply"),
+]
 
 ENVIRONMENTS = ("staging", "production")
 ZDD = str(Path(sys.executable).parent / "zdd")
@@ -99,32 +103,34 @@ def _apply(binary: str, stack: Stack, env: dict[str, str]) -> Stack:
 
 
 @pytest.fixture(scope="module")
-def world(terraform_bin: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+def world(
+    terraform_bin: str, server: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
     _needs_a_provider_mirror()
     tmp = tmp_path_factory.mktemp("stacks")
-    with moto_server_process() as url:
-        network = create_network(url)
-        env = terraform_environ(url)
-        stacks: dict[str, Stack] = {}
-        for name in ENVIRONMENTS:
-            env_file = environment_with_network(
-                ROOT / "environments" / f"{name}.yaml", network, tmp / "environments"
-            )
-            stacks[name] = Stack(name, tmp / name)
-            generated = subprocess.run(
-                [ZDD, "generate", "--env", str(env_file), "--out", str(stacks[name].directory)],
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            assert generated.returncode == 0, generated.stderr
-            write_emulator_override(stacks[name].directory)
-        with ThreadPoolExecutor(len(stacks)) as pool:
-            list(pool.map(lambda s: _apply(terraform_bin, s, env), stacks.values()))
-        for stack in stacks.values():
-            steps = ", ".join(f"{k} {v:.1f} s" for k, v in stack.seconds.items())
-            print(f"\n{stack.name}: {steps}")
-        yield World(url, stacks)
+    url = server
+    network = create_network(url)
+    env = terraform_environ(url)
+    stacks: dict[str, Stack] = {}
+    for name in ENVIRONMENTS:
+        env_file = environment_with_network(
+            ROOT / "environments" / f"{name}.yaml", network, tmp / "environments"
+        )
+        stacks[name] = Stack(name, tmp / name)
+        generated = subprocess.run(
+            [ZDD, "generate", "--env", str(env_file), "--out", str(stacks[name].directory)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert generated.returncode == 0, generated.stderr
+        write_emulator_override(stacks[name].directory)
+    with ThreadPoolExecutor(len(stacks)) as pool:
+        list(pool.map(lambda s: _apply(terraform_bin, s, env), stacks.values()))
+    for stack in stacks.values():
+        steps = ", ".join(f"{k} {v:.1f} s" for k, v in stack.seconds.items())
+        print(f"\n{stack.name}: {steps}")
+    yield World(url, stacks)
 
 
 @pytest.mark.parametrize("name", ENVIRONMENTS)

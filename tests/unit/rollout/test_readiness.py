@@ -9,8 +9,8 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.stub import Stubber
-from generator.demo import ecs_scheduler as emulator_ecs
 
+from generator.demo import ecs_scheduler as emulator_ecs
 from generator.errors import NotReady
 from generator.infra.ecs import AwsEcsServices, EcsServices, Rollout, RunningTask, ServiceState
 from generator.infra.outputs import EcsService

@@ -1,0 +1,37 @@
+"""The integration tier's emulator: one moto with zdd's additions per pytest worker.
+
+Started once per worker (``emulator_url``) and emptied for each module that asks for a
+fresh account (``server``). Modules whose tests share state in that account (an applied
+stack, a pipeline's history) are marked ``xdist_group`` so that one worker runs them all,
+one after the other; pytest tears a module's fixtures down before the next module's start,
+so two modules never use the worker's emulator at once.
+"""
+
+from __future__ import annotations
+
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+
+from generator.demo.emulator import moto_server_process
+
+
+def reset(url: str) -> None:
+    """Empty the emulator: every service's state, as a new account."""
+    request = urllib.request.Request(f"{url}/moto-api/reset", method="POST")
+    urllib.request.urlopen(request, timeout=30).read()
+
+
+@pytest.fixture(scope="session")
+def emulator_url() -> Iterator[str]:
+    """``python -m generator.demo.moto`` on a free port of 127.0.0.1, once per worker."""
+    with moto_server_process() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def server(emulator_url: str) -> str:
+    """The worker's emulator, emptied for this module."""
+    reset(emulator_url)
+    return emulator_url
