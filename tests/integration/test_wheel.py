@@ -3,9 +3,10 @@ environment outside the checkout, and used from an empty directory.
 
 The build runs on a copy of the checkout's files (what `git ls-files` lists, plus new
 files not ignored), so setuptools never writes build/ or *.egg-info into the checkout.
-The virtual environment has no pip of its own: this interpreter's pip installs into it
-(`pip --python`), from pip's cache where it can, without compiling bytecode (the slow
-part of installing botocore), so the test costs seconds, not a minute more.
+The wheel is built with the locked setuptools (no isolated build environment to download),
+and the virtual environment has no pip of its own: uv installs the wheel and its [demo]
+extra into it at the versions of the lock (as constraints: the wheel's own metadata still
+decides what it needs), without compiling bytecode, so the test costs seconds.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ import generator
 from tests.conftest import ROOT
 from tests.unit.test_scaffold import FILLED
 
-pytestmark = pytest.mark.integration
+# One worker runs these tests: they share what their module fixtures built.
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("wheel")]
 
 
 def _run(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
@@ -52,10 +54,8 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
         else:
             shutil.copy2(origin, target)
     dist = tmp_path_factory.mktemp("dist")
-    _run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(dist), str(source)],
-        dist,
-    )
+    wheel_argv = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation"]
+    _run([*wheel_argv, "-w", str(dist), str(source)], dist)
     (built,) = dist.glob("zdd-*.whl")
     return built
 
@@ -65,8 +65,10 @@ def venv_bin(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     venv = tmp_path_factory.mktemp("venv")
     _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], venv)
     python = venv / "bin" / "python"
-    pip = [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-compile"]
-    _run([*pip, f"{wheel}[demo]"], venv)
+    uv = Path(sys.executable).parent / "uv"
+    lock = ROOT / "tools" / "requirements" / "dev.txt"
+    install = [str(uv), "pip", "install", "-q", "--python", str(python), "--no-compile"]
+    _run([*install, "-c", str(lock), f"{wheel}[demo]"], venv)
     return venv / "bin"
 
 
@@ -84,6 +86,9 @@ def test_the_wheel_carries_every_template_and_module(wheel: Path) -> None:
     assert missing == [], f"not in the wheel: {missing}"
     assert not [n for n in names if "/.terraform" in n], "a developer's .terraform/ in the wheel"
     assert not [n for n in names if n.startswith(("templates/", "modules/"))]  # no top level
+    # nothing test-only ships (tests/support stays in the checkout); the emulator does
+    assert not [n for n in names if n.startswith(("tests/", "generator/testing/"))]
+    assert "generator/demo/moto.py" in names
 
 
 def test_the_installed_wheel_works_from_an_empty_directory(
