@@ -26,10 +26,11 @@ if TYPE_CHECKING:
     from generator.infra.provision import plan_stack, put_version_on_idle
     from generator.infra.render import generate, render_stack, write_stack
     from generator.infra.terraform import Terraform
+    from generator.journal import open_store
     from generator.journal.dynamo import DynamoStore
     from generator.journal.local import LocalStore
     from generator.journal.model import Deployment, JournalDoc
-    from generator.journal.store import DeploymentStore, open_store
+    from generator.journal.protocol import DeploymentStore
     from generator.migrations import check_sql, pending_release_migrations
     from generator.rollout.context import EngineSettings
     from generator.rollout.engine import Engine, ReleaseSpec
@@ -64,8 +65,8 @@ _EXPORTS = {
     "LocalStore": "generator.journal.local",
     "Deployment": "generator.journal.model",
     "JournalDoc": "generator.journal.model",
-    "DeploymentStore": "generator.journal.store",
-    "open_store": "generator.journal.store",
+    "DeploymentStore": "generator.journal.protocol",
+    "open_store": "generator.journal",
     "check_sql": "generator.migrations",
     "pending_release_migrations": "generator.migrations",
     "EngineSettings": "generator.rollout.context",

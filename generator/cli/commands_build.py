@@ -122,8 +122,8 @@ def plan(
     ] = None,
 ) -> None:
     """Generate, init and plan; then the plan guard's verdict (exit 3 when refused)."""
-    from generator.ci_report import report_plan
     from generator.infra.provision import plan_json_path, plan_stack
+    from generator.pipeline.plan_report import report_plan
 
     model = load_env(env)
     guarded = plan_stack(

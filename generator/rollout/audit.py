@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from generator.events import Snapshot
 from generator.journal.model import Actor, Deployment
-from generator.journal.store import Owner
+from generator.journal.protocol import Owner
 
 USER_VARIABLES = ("ZDD_ACTOR", "GITHUB_ACTOR", "GITLAB_USER_LOGIN", "BUILD_USER_ID", "USER")
 

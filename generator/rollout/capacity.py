@@ -21,7 +21,7 @@ from generator.errors import LockHeld
 from generator.infra.ecs import EcsServices
 from generator.infra.outputs import StackOutputs
 from generator.journal.model import CapacityChange, JournalDoc
-from generator.journal.store import update
+from generator.journal.protocol import update
 from generator.rollout.context import RunContext
 
 CAPACITY_LIMIT = 200  # journalled resizes kept

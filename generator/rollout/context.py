@@ -14,13 +14,13 @@ from generator.config import Hooks, Strategy
 from generator.errors import DriftError, LeaseLost, StoreError
 from generator.events import Event, EventBus
 from generator.journal.model import Actor, Deployment, JournalDoc, JournalEvent
-from generator.journal.store import DeploymentStore, Owner, VersionConflict
+from generator.journal.protocol import DeploymentStore, Owner, VersionConflict
 from generator.rollout.audit import detect_actor, snapshot
 from generator.rollout.routing import ListenerState, TrafficRouter, format_weights
 from generator.rollout.signals import HealthSignal, Phase, Reading
 
 if TYPE_CHECKING:
-    from generator.hook_kinds import HookRunner
+    from generator.hooks import HookRunner
 
 
 class Clock(Protocol):

@@ -28,7 +28,7 @@ from generator.errors import (
 )
 from generator.events import EventBus
 from generator.journal.model import Deployment, JournalDoc, Step
-from generator.journal.store import DeploymentStore, Owner, update
+from generator.journal.protocol import DeploymentStore, Owner, update
 from generator.rollout.bake import bake, preflight
 from generator.rollout.context import Clock, EngineSettings, RunContext, SystemClock
 from generator.rollout.failures import protected, record_promotion

@@ -16,7 +16,7 @@ from typing import Any
 from generator.errors import DriftError, RefusedError, ReleaseFailed, ZddError
 from generator.events import DeliveryReport, EventBus, jsonable
 from generator.journal.model import Deployment, JournalDoc
-from generator.journal.store import DeploymentStore
+from generator.journal.protocol import DeploymentStore
 from generator.rollout.context import Clock, SystemClock
 from generator.rollout.routing import format_weights
 

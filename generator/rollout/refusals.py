@@ -10,7 +10,7 @@ from generator.colours import Colour
 from generator.errors import RefusedError, ReleaseFailed, ZddError
 from generator.events import Event, EventBus
 from generator.journal.model import Actor, Deployment, JournalDoc, Refusal
-from generator.journal.store import DeploymentStore, update
+from generator.journal.protocol import DeploymentStore, update
 from generator.rollout.audit import snapshot
 from generator.rollout.context import RunContext
 

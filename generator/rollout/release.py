@@ -17,14 +17,14 @@ from generator.colours import Colour, other_colour
 from generator.config import Environment, Strategy
 from generator.errors import InputError, ListenerNotFound, MigrationRefused, RefusedError
 from generator.events import EventBus
-from generator.hook_kinds import HookClients, hook_runner_for
+from generator.hooks import HookClients, hook_runner_for
 from generator.infra.arns import check_outputs
 from generator.infra.ecs import AwsEcsServices, EcsServices, tag_of, version_reader
 from generator.infra.outputs import StackOutputs, load_outputs
 from generator.infra.provision import check_version_tag, put_version_on_idle
 from generator.infra.terraform import Echo, Terraform
 from generator.journal.model import Deployment
-from generator.journal.store import DeploymentStore, Owner
+from generator.journal.protocol import DeploymentStore, Owner
 from generator.migrations.gates import pending_release_migrations
 from generator.rollout.capacity import retire_idle, scale_up
 from generator.rollout.context import Clock, RunContext, SystemClock

@@ -7,10 +7,10 @@ import contextlib
 
 from generator.config.rollout import AnyHook
 from generator.errors import ReleaseFailed, ZddError
-from generator.hook_kinds import HookRunner
-from generator.hooks import HookResult
+from generator.hooks import HookRunner
+from generator.hooks.command import HookResult
 from generator.journal.model import Deployment, JournalDoc
-from generator.journal.store import update
+from generator.journal.protocol import update
 from generator.rollout.context import RunContext
 from generator.rollout.rollback import Rollback
 

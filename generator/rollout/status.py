@@ -13,7 +13,7 @@ from generator.events import jsonable
 from generator.infra.ecs import EcsServices
 from generator.infra.outputs import StackOutputs
 from generator.journal.model import Deployment, LockInfo
-from generator.journal.store import DeploymentStore
+from generator.journal.protocol import DeploymentStore
 from generator.rollout.capacity import Savings, savings
 from generator.rollout.history import HistoryLine, history_lines, render_history
 from generator.rollout.routing import AlbListenerRouter, aws_call, format_weights

@@ -17,7 +17,7 @@ from generator.config.analysis import Analysis
 from generator.config.infra import Stickiness
 from generator.events import EventBus
 from generator.infra.outputs import StackOutputs
-from generator.journal.store import DeploymentStore, Owner
+from generator.journal.protocol import DeploymentStore, Owner
 from generator.rollout.analysis.queries import Dimensions
 from generator.rollout.analysis.signal import MetricAnalysis
 from generator.rollout.context import Clock, EngineSettings, SystemClock
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from mypy_boto3_cloudwatch.client import CloudWatchClient
     from mypy_boto3_elbv2.client import ElasticLoadBalancingv2Client
 
-    from generator.hook_kinds import HookRunner
+    from generator.hooks import HookRunner
     from generator.infra.provision import LiveReader
 
 

@@ -19,7 +19,7 @@ from generator.errors import ReleaseFailed
 from generator.events import EventBus, EventSink
 from generator.infra.outputs import StackOutputs
 from generator.journal.model import Deployment
-from generator.journal.store import DeploymentStore
+from generator.journal.protocol import DeploymentStore
 from generator.rollout import release
 from generator.rollout.routing import AlbListenerRouter
 from generator.rollout.verdict_status import render_steps, step_verdicts

@@ -26,7 +26,7 @@ from generator import interrupts
 from generator.config import Strategy
 from generator.errors import ReleaseFailed, ZddError
 from generator.journal.model import Step
-from generator.journal.store import DeploymentStore, Owner
+from generator.journal.protocol import DeploymentStore, Owner
 from generator.rollout.context import EngineSettings
 from generator.rollout.engine import Engine, ReleaseSpec
 from generator.rollout.wiring import build_engine

@@ -21,7 +21,7 @@ import pytest
 
 import generator
 from tests.conftest import ROOT
-from tests.unit.test_scaffold import FILLED
+from tests.unit.config.test_scaffold import FILLED
 
 pytestmark = pytest.mark.integration
 

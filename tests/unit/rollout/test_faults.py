@@ -26,7 +26,7 @@ from generator.errors import (
 )
 from generator.journal.local import LocalStore
 from generator.journal.model import Step
-from generator.journal.store import DeploymentStore, Owner
+from generator.journal.protocol import DeploymentStore, Owner
 from generator.rollout.engine import Engine, ReleaseSpec
 from generator.testing.fault_points import FaultPoints, raise_fault, send_signal, wrap_run
 from generator.testing.injectors import CallbackSink

@@ -4,6 +4,6 @@
 each kind lives in its own module and never raises for a failed check.
 """
 
-from generator.hook_kinds.runner import HookClients, HookRunner, hook_runner_for
+from generator.hooks.runner import HookClients, HookRunner, hook_runner_for
 
 __all__ = ["HookClients", "HookRunner", "hook_runner_for"]

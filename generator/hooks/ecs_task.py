@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from generator.config.hooks import EcsTaskHook
-from generator.hooks import HookResult
+from generator.hooks.command import HookResult
 
 if TYPE_CHECKING:
     from mypy_boto3_ecs.client import ECSClient

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from generator.ci_report import annotate_error, plan_counts, report_plan
-from generator.ci_sinks import GitHubSink, GitLabSink, ci_sinks, detect, workflow_command
 from generator.events import Event, EventBus
+from generator.events.ci import GitHubSink, GitLabSink, ci_sinks, detect, workflow_command
 from generator.infra.guard import judge
 from generator.infra.plan import load_plan
 from generator.infra.provision import GuardedPlan
+from generator.pipeline.plan_report import annotate_error, plan_counts, report_plan
 from tests.conftest import FIXTURES
 
 GITHUB = {"GITHUB_ACTIONS": "true"}

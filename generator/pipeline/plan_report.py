@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from generator.ci_sinks import append_summary, detect, workflow_command
+from generator.events.ci import append_summary, detect, workflow_command
 
 if TYPE_CHECKING:
     from generator.infra.plan import PlanSummary

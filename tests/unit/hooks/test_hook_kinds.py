@@ -17,9 +17,9 @@ from moto import mock_aws
 
 from generator.config.hooks import EcsTaskHook, HttpHook, LambdaHook
 from generator.config.rollout import Hook
-from generator.hook_kinds import HookClients, HookRunner
-from generator.hook_kinds.ecs_task import run_ecs_task
-from generator.hook_kinds.lambda_invoke import run_lambda
+from generator.hooks import HookClients, HookRunner
+from generator.hooks.ecs_task import run_ecs_task
+from generator.hooks.lambda_invoke import run_lambda
 from tests.conftest import FakeClock
 
 REGION = "eu-west-1"

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from generator.config.hooks import LambdaHook
-from generator.hooks import HookResult
+from generator.hooks.command import HookResult
 
 
 class LambdaClient(Protocol):

@@ -1,9 +1,9 @@
-"""Where the journal lives: a local directory (default) or a DynamoDB table.
+"""What every journal store implements, and the lease rules they share.
 
-Both implement ``DeploymentStore``: versioned reads and conditional writes of one
-``JournalDoc``, and a lease-based lock of one listener. A lease whose holder is
-gone is never taken over silently: only ``zdd resume`` (``take_over=True``) or an
-explicit ``--break-lock`` (``force=True``) may.
+The stores (``local``, ``dynamo``) implement ``DeploymentStore``: versioned reads
+and conditional writes of one ``JournalDoc``, and a lease-based lock of one listener.
+A lease whose holder is gone is never taken over silently: only ``zdd resume``
+(``take_over=True``) or an explicit ``--break-lock`` (``force=True``) may.
 """
 
 from __future__ import annotations
@@ -13,15 +13,10 @@ import socket
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-from generator.config.urls import store_url_problem
-from generator.errors import InputError, StoreError
+from generator.errors import StoreError
 from generator.journal.model import JournalDoc, LockInfo
-
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.client import DynamoDBClient
 
 DEFAULT_LEASE_SECONDS = 120.0
 
@@ -114,33 +109,3 @@ def held_message(info: LockInfo, gone: bool) -> str:
             "run `zdd resume` to finish its deployment, or pass --break-lock"
         )
     return f"listener locked by {info.describe()}; another run is shifting it"
-
-
-def open_store(
-    url: str,
-    service: str,
-    environment: str,
-    *,
-    base_dir: Path | None = None,
-    dynamodb: Callable[[], DynamoDBClient] | None = None,
-    lease_seconds: float | None = None,
-) -> DeploymentStore:
-    """``dynamodb://TABLE`` or a directory (relative to ``base_dir``)."""
-    lease = DEFAULT_LEASE_SECONDS if lease_seconds is None else lease_seconds
-    problem = store_url_problem(url)
-    if problem:
-        raise InputError(f"--store: {problem} (got {url!r})")
-    if url.startswith("dynamodb://"):
-        from generator.journal.dynamo import DynamoStore
-
-        if dynamodb is None:
-            raise StoreError("a DynamoDB store needs AWS access")
-        return DynamoStore(
-            dynamodb(), url.removeprefix("dynamodb://"), service, environment, lease_seconds=lease
-        )
-    directory = Path(url)
-    if not directory.is_absolute():
-        directory = (base_dir or Path.cwd()) / directory
-    from generator.journal.local import LocalStore
-
-    return LocalStore(directory, service, environment, lease_seconds=lease)

@@ -7,7 +7,7 @@ import signal
 from pathlib import Path
 
 from generator.config import Hook
-from generator.hooks import run_hooks
+from generator.hooks.command import run_hooks
 
 
 def test_a_hook_that_leaves_a_background_child_is_done_when_it_exits(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ import urllib.request
 from collections.abc import Callable, Mapping
 
 from generator.config.hooks import HttpHook
-from generator.hooks import HookResult
+from generator.hooks.command import HookResult
 
 MAX_BODY = 1 << 20  # read at most 1 MiB of a response
 

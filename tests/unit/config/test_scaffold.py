@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from generator.config import load_environment, parse_environment
+from generator.config.scaffold import PLACEHOLDERS, environment_yaml, init_repository
 from generator.errors import ConfigError, InputError
-from generator.scaffold import PLACEHOLDERS, environment_yaml, init_repository
 
 FILLED = {
     "<SERVICE>": "shop",

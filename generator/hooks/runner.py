@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 from generator.colours import COLOURS, Colour
 from generator.config import Environment, Hook
 from generator.config.hooks import EcsTaskHook, HttpHook, LambdaHook
-from generator.hook_kinds.ecs_task import run_ecs_task
-from generator.hook_kinds.http import run_http
-from generator.hook_kinds.lambda_invoke import LambdaClient, run_lambda
-from generator.hooks import HookResult, run_hooks
+from generator.hooks.command import HookResult, run_hooks
+from generator.hooks.ecs_task import run_ecs_task
+from generator.hooks.http import run_http
+from generator.hooks.lambda_invoke import LambdaClient, run_lambda
 
 if TYPE_CHECKING:
     from mypy_boto3_ecs.client import ECSClient
