@@ -11,7 +11,7 @@ from benchmarks.analysis_bench import LOOKS, Scenario, _minutes, zdd_minute
 from generator.config import load_environment
 from generator.config.analysis import Analysis
 from generator.rollout.analysis.queries import Dimensions
-from generator.rollout.analysis.signal import MetricAnalysis
+from generator.rollout.aws.metric_analysis import MetricAnalysis
 from generator.testing.traffic import put_period
 
 T0 = 1_700_000_040

@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
 
 from generator.config import load_environment  # noqa: E402
-from generator.rollout.routing import AlbListenerRouter  # noqa: E402
+from generator.rollout.aws.alb import AlbListenerRouter  # noqa: E402
 from generator.testing.emulator import (  # noqa: E402
     EMULATOR_CREDENTIALS,
     Emulator,

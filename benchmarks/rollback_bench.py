@@ -29,8 +29,8 @@ from generator.events import Event, EventBus
 from generator.infra.outputs import StackOutputs
 from generator.journal.local import LocalStore
 from generator.journal.model import Step
-from generator.rollout.engine import EngineSettings, ReleaseSpec
-from generator.rollout.wiring import build_engine
+from generator.rollout.aws.wiring import build_engine
+from generator.rollout.engine.engine import EngineSettings, ReleaseSpec
 from generator.testing.emulator import create_twin_environments, moto_server_process
 
 Result = dict[str, Any]

@@ -152,7 +152,7 @@ def finish(
     ctx: ReleaseContext, json_mode: bool, what: str, run: Callable[[], Deployment | None]
 ) -> None:
     """Run, then the summary (``--json``: the ``result`` line, always last), then any error."""
-    from generator.rollout.outcome import summarize
+    from generator.rollout.views.outcome import summarize
 
     summary, error = summarize(what, ctx.store, ctx.events, run)
     if json_mode:

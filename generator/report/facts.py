@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from generator.events import iso
 from generator.journal.model import Deployment
 from generator.report.timeline import Timeline
-from generator.rollout.outcome import duration
+from generator.rollout.views.outcome import duration
 
 OUTCOME_WORDS = {
     "promoted": "promoted",

@@ -15,7 +15,7 @@ from generator.report.facts import facts, outcome_words
 from generator.report.model import Report
 from generator.report.svg import chart
 from generator.report.timeline import Timeline, timeline
-from generator.rollout.outcome import duration
+from generator.rollout.views.outcome import duration
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'"
 

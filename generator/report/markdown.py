@@ -11,7 +11,7 @@ from generator.events import iso
 from generator.report.facts import facts, outcome_words
 from generator.report.model import Report
 from generator.report.timeline import Timeline, timeline
-from generator.rollout.outcome import duration
+from generator.rollout.views.outcome import duration
 
 ICONS = {"promoted": "✅", "rolled_back": "↩️", "aborted": "⛔", "refused": "🚫"}
 

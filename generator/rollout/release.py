@@ -26,13 +26,14 @@ from generator.infra.terraform import Echo, Terraform
 from generator.journal.model import Deployment
 from generator.journal.protocol import DeploymentStore, Owner
 from generator.migrations.gates import pending_release_migrations
-from generator.rollout.capacity import retire_idle, scale_up
-from generator.rollout.context import Clock, RunContext, SystemClock
-from generator.rollout.engine import Engine, ReleaseSpec
-from generator.rollout.readiness import await_readiness
-from generator.rollout.revert import revert_promotion
-from generator.rollout.schedule import build_schedule
-from generator.rollout.wiring import build_engine, listener_reader
+from generator.rollout.aws.capacity import retire_idle, scale_up
+from generator.rollout.aws.readiness import await_readiness
+from generator.rollout.aws.wiring import build_engine, listener_reader
+from generator.rollout.engine.context import RunContext
+from generator.rollout.engine.engine import Engine, ReleaseSpec
+from generator.rollout.engine.revert import revert_promotion
+from generator.rollout.engine.schedule import build_schedule
+from generator.rollout.ports import Clock, SystemClock
 
 
 @dataclass
@@ -183,8 +184,8 @@ def _migrations_gate(ctx: ReleaseContext, release: str | None) -> list[str]:
         return pending_release_migrations(ctx.env, ctx.env_dir, ctx.store)
     except MigrationRefused as exc:
         from generator.journal.model import Refusal
-        from generator.rollout.audit import detect_actor
-        from generator.rollout.refusals import record_refusal
+        from generator.rollout.engine.audit import detect_actor
+        from generator.rollout.engine.refusals import record_refusal
 
         now = (ctx.clock or SystemClock()).now()
         refusal = Refusal(at=now, stage="migrations", reason=str(exc), release=release)
@@ -197,7 +198,7 @@ def control(
 ) -> Deployment:
     """``zdd promote`` / ``zdd abort``: the deployment as it stands once the request was
     acted on (by this process, or within a few polls by the zdd that holds the listener)."""
-    from generator.rollout.outcome import settle_request
+    from generator.rollout.views.outcome import settle_request
 
     dep = ctx.engine(outputs).request(what)
     poll = ctx.env.strategy.poll_seconds

@@ -21,8 +21,8 @@ from generator.infra.outputs import StackOutputs
 from generator.journal.model import Deployment
 from generator.journal.protocol import DeploymentStore
 from generator.rollout import release
-from generator.rollout.routing import AlbListenerRouter
-from generator.rollout.verdict_status import render_steps, step_verdicts
+from generator.rollout.aws.alb import AlbListenerRouter
+from generator.rollout.views.verdicts import render_steps, step_verdicts
 from generator.testing.traffic import Profile, TrafficFeed
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ from generator.config import Environment
 from generator.journal.dynamo import DynamoStore
 from generator.journal.local import LocalStore
 from generator.journal.protocol import DeploymentStore, Owner
-from generator.rollout.routing import AlbListenerRouter
+from generator.rollout.aws.alb import AlbListenerRouter
 from generator.testing.emulator import Emulator, create_twin_environments, pointed_at
 from generator.testing.faults import FaultProxy
 

@@ -27,9 +27,9 @@ from generator.config import Strategy
 from generator.errors import ReleaseFailed, ZddError
 from generator.journal.model import Step
 from generator.journal.protocol import DeploymentStore, Owner
-from generator.rollout.context import EngineSettings
-from generator.rollout.engine import Engine, ReleaseSpec
-from generator.rollout.wiring import build_engine
+from generator.rollout.aws.wiring import build_engine
+from generator.rollout.engine.context import EngineSettings
+from generator.rollout.engine.engine import Engine, ReleaseSpec
 from generator.testing.fault_points import FaultPoints, raise_fault, send_signal, wrap_run
 from generator.testing.faults import FAULT_KINDS, Fault
 from generator.testing.invariant import Ending, Verdict, check_ending, check_finished

@@ -19,7 +19,7 @@ import pytest
 from generator.config import load_environment
 from generator.infra.outputs import StackOutputs
 from generator.journal.model import JournalDoc
-from generator.rollout.routing import AlbListenerRouter
+from generator.rollout.aws.alb import AlbListenerRouter
 from generator.testing.emulator import (
     EMULATOR_CREDENTIALS,
     create_twin_environments,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import generator
 from generator.config.model import StrategyType
-from generator.rollout.schedule import STRATEGIES
+from generator.rollout.engine.schedule import STRATEGIES
 from tests.conftest import ROOT
 
 PACKAGE = ROOT / "generator"

@@ -12,8 +12,8 @@ from generator.errors import InputError, MigrationRefused
 from generator.journal.local import LocalStore
 from generator.journal.protocol import update
 from generator.migrations import check_sql, finalize, pending_release_migrations
-from generator.rollout.engine import ReleaseSpec
-from generator.rollout.schedule import build_schedule
+from generator.rollout.engine.engine import ReleaseSpec
+from generator.rollout.engine.schedule import build_schedule
 from tests.conftest import engine_for
 from tests.fixtures.migration_corpus import CORPUS
 
