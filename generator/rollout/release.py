@@ -183,13 +183,12 @@ def _migrations_gate(ctx: ReleaseContext, release: str | None) -> list[str]:
     try:
         return pending_release_migrations(ctx.env, ctx.env_dir, ctx.store)
     except MigrationRefused as exc:
-        from generator.journal.model import Refusal
-        from generator.rollout.engine.audit import detect_actor
+        from generator.journal.model import Actor, Refusal
         from generator.rollout.engine.refusals import record_refusal
 
         now = (ctx.clock or SystemClock()).now()
         refusal = Refusal(at=now, stage="migrations", reason=str(exc), release=release)
-        record_refusal(ctx.store, ctx.events, refusal, detect_actor(ctx.command))
+        record_refusal(ctx.store, ctx.events, refusal, Actor.detect(ctx.command))
         raise
 
 
@@ -207,7 +206,7 @@ def control(
     )
 
 
-def rollback(
+def revert(
     ctx: ReleaseContext, outputs: StackOutputs, *, reason: str, wait: bool = True
 ) -> Deployment:
     """``zdd rollback``: after a promotion, all traffic back on the previous colour.

@@ -1,52 +1,12 @@
-"""Who ran a release and where it stood: what the journal and every event say about it.
+"""Where a release stood: the snapshot every event about a deployment carries.
 
-The user and the CI job page come from the variables CI systems set; ``ZDD_ACTOR``
-and ``ZDD_CI_URL`` override them when a pipeline knows better.
-"""
+Who ran it is ``journal.model.Actor.detect``."""
 
 from __future__ import annotations
 
-import getpass
-import os
-import socket
-from collections.abc import Mapping
-
 from generator.events import Snapshot
-from generator.journal.model import Actor, Deployment
+from generator.journal.model import Deployment
 from generator.journal.protocol import Owner
-
-USER_VARIABLES = ("ZDD_ACTOR", "GITHUB_ACTOR", "GITLAB_USER_LOGIN", "BUILD_USER_ID", "USER")
-
-
-def ci_url(environ: Mapping[str, str]) -> str | None:
-    """The page of the CI job running zdd, when the CI system tells."""
-    get = environ.get
-    if get("ZDD_CI_URL"):
-        return get("ZDD_CI_URL")
-    if get("GITHUB_RUN_ID") and get("GITHUB_REPOSITORY"):
-        server = get("GITHUB_SERVER_URL") or "https://github.com"
-        return f"{server}/{get('GITHUB_REPOSITORY')}/actions/runs/{get('GITHUB_RUN_ID')}"
-    for variable in ("CI_JOB_URL", "BUILD_URL", "CIRCLE_BUILD_URL", "BUILDKITE_BUILD_URL"):
-        if get(variable):
-            return get(variable)
-    if get("SYSTEM_COLLECTIONURI") and get("SYSTEM_TEAMPROJECT") and get("BUILD_BUILDID"):
-        return (
-            f"{get('SYSTEM_COLLECTIONURI')}{get('SYSTEM_TEAMPROJECT')}"
-            f"/_build/results?buildId={get('BUILD_BUILDID')}"
-        )
-    return None
-
-
-def detect_actor(command: str, environ: Mapping[str, str] | None = None) -> Actor:
-    """The person (or CI job) running ``command`` now."""
-    env = os.environ if environ is None else environ
-    user = next((env[v] for v in USER_VARIABLES if env.get(v)), None)
-    if user is None:
-        try:
-            user = getpass.getuser()
-        except (KeyError, OSError):
-            user = "unknown"
-    return Actor(user=user, host=socket.gethostname(), command=command, ci_url=ci_url(env))
 
 
 def current_step(dep: Deployment) -> int:

@@ -14,7 +14,7 @@ from generator.errors import DriftError, LeaseLost, StoreError
 from generator.events import Event, EventBus
 from generator.journal.model import Actor, Deployment, JournalDoc, JournalEvent
 from generator.journal.protocol import DeploymentStore, Owner, VersionConflict
-from generator.rollout.engine.audit import detect_actor, snapshot
+from generator.rollout.engine.audit import snapshot
 from generator.rollout.ports import (
     Clock,
     HealthSignal,
@@ -68,7 +68,7 @@ class RunContext:
     def actor(self) -> Actor:
         """Who runs this release (user, CI job), detected once."""
         if self._actor is None:
-            self._actor = detect_actor(self.owner.command)
+            self._actor = Actor.detect(self.owner.command)
         return self._actor
 
     def emit(

@@ -11,8 +11,6 @@ be ready, though: when it was scaled down, it is scaled up and waited for first
 
 from __future__ import annotations
 
-import getpass
-import socket
 import uuid
 from collections.abc import Callable
 
@@ -24,14 +22,6 @@ from generator.rollout.engine.context import RunContext
 from generator.rollout.engine.moves import move
 from generator.rollout.engine.stages import run_stage
 from generator.rollout.ports import ListenerState, format_weights, weights_for
-
-
-def who() -> str:
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = "unknown"
-    return f"{user}@{socket.gethostname()}"
 
 
 def previous_colour(doc: JournalDoc, state: ListenerState) -> tuple[Deployment, Colour]:
@@ -83,7 +73,7 @@ def revert_promotion(
             schedule=[Step(percent=100, bake_seconds=0)],
             weights=dict(state.weights),
             started_at=run.clock.now(),
-            outcome_reason=f"{reason} (by {who()})",
+            outcome_reason=f"{reason} (by {run.actor.describe()})",
         )
         doc.current = dep
         run.emit(
@@ -91,7 +81,7 @@ def revert_promotion(
             f"rolling back promotion {promoted.id}: all traffic to {target} ({reason})",
             "warning",
             dep=dep,
-            by=who(),
+            by=run.actor.describe(),
             undoes=promoted.id,
         )
         _move_back(run, doc, state, target)

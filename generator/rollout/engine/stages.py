@@ -7,6 +7,7 @@ import contextlib
 
 from generator.config.rollout import AnyHook
 from generator.errors import ReleaseFailed, ZddError
+from generator.events.core import HOOK_STAGES
 from generator.hooks import HookRunner
 from generator.hooks.command import HookResult
 from generator.journal.model import Deployment, JournalDoc
@@ -14,20 +15,12 @@ from generator.journal.protocol import update
 from generator.rollout.engine.context import RunContext
 from generator.rollout.engine.decisions import Rollback
 
-STAGES = (
-    "pre_traffic",
-    "post_test_traffic",
-    "pre_step",
-    "post_step",
-    "post_promote",
-    "on_rollback",
-)
-
 
 def run_stage(
     ctx: RunContext, stage: str, dep: Deployment, *, fatal: bool, step: int | None = None
 ) -> None:
     """Run the stage's hooks in order; a failure stops the release only when ``fatal``."""
+    assert stage in HOOK_STAGES, stage
     hooks = getattr(ctx.hooks, stage)
     if not hooks:
         return

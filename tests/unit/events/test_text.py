@@ -186,11 +186,11 @@ def test_a_rollback_and_a_refusal_match_the_schema_too(aws, clock, tmp_path: Pat
 
 
 def test_schema_lists_exactly_the_kinds_zdd_emits() -> None:
+    from generator.config import Hooks
     from generator.events.core import HOOK_STAGES
-    from generator.rollout.engine.stages import STAGES
 
     assert SCHEMA["$defs"]["kind"]["enum"] == list(KINDS)
-    assert tuple(STAGES) == HOOK_STAGES  # hook.STAGE and hook.STAGE.failed
+    assert tuple(Hooks.model_fields) == HOOK_STAGES  # hook.STAGE and hook.STAGE.failed
     emitted: set[str] = set()
     pattern = re.compile(r"emit\(\s*\"([a-z_.]+)\"", re.MULTILINE)
     for path in (ROOT / "generator").rglob("*.py"):

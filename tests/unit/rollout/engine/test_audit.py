@@ -10,8 +10,7 @@ import pytest
 from generator.config import Hook, Hooks, Strategy
 from generator.errors import PreflightRefused, ReleaseFailed
 from generator.journal.local import LocalStore
-from generator.journal.model import Deployment, JournalDoc, Step
-from generator.rollout.engine.audit import ci_url, detect_actor
+from generator.journal.model import Actor, Deployment, JournalDoc, Step, ci_url
 from generator.rollout.engine.engine import ReleaseSpec
 from generator.rollout.engine.schedule import build_schedule
 from generator.rollout.views.history import history_lines, render_history
@@ -36,7 +35,7 @@ def test_who_ran_it_comes_from_the_ci_system_when_there_is_one() -> None:
         "GITHUB_REPOSITORY": "shop/app",
         "GITHUB_RUN_ID": "42",
     }
-    actor = detect_actor("shift", github)
+    actor = Actor.detect("shift", github)
     assert actor.user == "octocat" and actor.command == "shift"
     assert actor.ci_url == "https://github.example/shop/app/actions/runs/42"
     assert ci_url({"CI_JOB_URL": "https://gitlab.example/j/7"}) == "https://gitlab.example/j/7"
@@ -44,7 +43,7 @@ def test_who_ran_it_comes_from_the_ci_system_when_there_is_one() -> None:
         ci_url({"ZDD_CI_URL": "https://x.example", "BUILD_URL": "https://j"}) == "https://x.example"
     )
     assert ci_url({}) is None
-    assert detect_actor("deploy", {"USER": "alice"}).user == "alice"
+    assert Actor.detect("deploy", {"USER": "alice"}).user == "alice"
 
 
 def test_a_deployment_records_who_and_which_versions(aws, clock, tmp_path, monkeypatch) -> None:

@@ -29,7 +29,7 @@ def test_rollback_after_promotion_puts_everyone_back_in_one_journalled_step(
     hook = Hook(command=[sys.executable, "-c", f"open({str(marker)!r}, 'w').write('x')"])
     env = staging.model_copy(update={"hooks": Hooks(on_rollback=[hook])})
     ctx = _promote(aws, clock, tmp_path, env)
-    dep = release.rollback(ctx, aws.outputs, reason="checkout errors")
+    dep = release.revert(ctx, aws.outputs, reason="checkout errors")
     assert aws.weights() == {"blue": 100, "green": 0}
     last = ctx.store.load().history[-1]
     assert (last.id, last.strategy, last.status) == (dep.id, "rollback", "rolled_back")
@@ -41,13 +41,13 @@ def test_rollback_after_promotion_puts_everyone_back_in_one_journalled_step(
     assert len(moves) == 1 and moves[0].data["weights"] == {"blue": 100, "green": 0}
     assert marker.exists()  # the on_rollback hooks ran
     with pytest.raises(InputError, match="nothing to roll back"):
-        release.rollback(ctx, aws.outputs, reason="again")
+        release.revert(ctx, aws.outputs, reason="again")
 
 
 def test_rollback_with_nothing_promoted_is_bad_input(aws, clock, staging, tmp_path: Path) -> None:
     ctx = context(aws, clock, tmp_path, staging)
     with pytest.raises(InputError, match="nothing to roll back: no deployment") as caught:
-        release.rollback(ctx, aws.outputs, reason="oops")
+        release.revert(ctx, aws.outputs, reason="oops")
     assert caught.value.exit_code == 2
 
 
@@ -58,7 +58,7 @@ def test_rollback_to_a_scaled_down_colour_scales_it_up_and_waits_first(
     ctx = _promote(aws, clock, tmp_path, env)
     assert counts(aws)["blue"] == (0, 0)  # retired after the window
     before = len(ctx.events.history)
-    dep = release.rollback(ctx, aws.outputs, reason="slow pages")
+    dep = release.revert(ctx, aws.outputs, reason="slow pages")
     assert aws.weights() == {"blue": 100, "green": 0}
     assert counts(aws)["blue"] == (1, 1)
     kinds = [e.kind for e in ctx.events.history[before:]]
@@ -78,7 +78,7 @@ def test_rollback_no_wait_refuses_a_scaled_down_colour_with_exit_3(
     env = scaled_down(staging, after=60)
     ctx = _promote(aws, clock, tmp_path, env)
     with pytest.raises(RefusedError, match=r"blue is scaled down: .* about \d+s") as caught:
-        release.rollback(ctx, aws.outputs, reason="x", wait=False)
+        release.revert(ctx, aws.outputs, reason="x", wait=False)
     assert caught.value.exit_code == 3
     assert aws.weights() == {"blue": 0, "green": 100}
 
