@@ -20,7 +20,7 @@ from generator.events import EventBus
 from generator.hooks import HookClients, hook_runner_for
 from generator.infra.arns import check_outputs
 from generator.infra.ecs import AwsEcsServices, EcsServices, tag_of, version_reader
-from generator.infra.outputs import StackOutputs, load_outputs
+from generator.infra.outputs import StackOutputs
 from generator.infra.provision import check_version_tag, put_version_on_idle
 from generator.infra.terraform import Echo, Terraform
 from generator.journal.model import Deployment
@@ -106,7 +106,7 @@ def deploy(
     check_version_tag(version)
     build_schedule(strategy)  # a schedule that cannot be built refuses before any apply
     migrations = _migrations_gate(ctx, version)
-    outputs_file = put_version_on_idle(
+    outputs = put_version_on_idle(
         ctx.env,
         version,
         stack_dir,
@@ -115,7 +115,6 @@ def deploy(
         terraform=terraform,
         read_versions=version_reader(ctx.ecs),
     )
-    outputs = load_outputs(outputs_file)
     return _shift(ctx, outputs, strategy, None, version, migrations, break_lock)
 
 

@@ -86,7 +86,7 @@ def build_engine(
     ``stickiness`` (the environment's) is applied with every move; None keeps the
     listener's own.
     """
-    engine = Engine(
+    return Engine(
         router=AlbListenerRouter(elbv2, outputs, stickiness=stickiness),
         signals=[
             *default_signals(elbv2, cloudwatch, outputs, strategy),
@@ -100,10 +100,9 @@ def build_engine(
         owner=owner,
         hooks=hooks,
         hooks_cwd=hooks_cwd,
+        versions=outputs.versions,  # what each colour runs, per the stack
+        hook_runner=hook_runner,
     )
-    engine.ctx.versions = dict(outputs.versions or {})  # what each colour runs, per the stack
-    engine.ctx.hook_runner = hook_runner
-    return engine
 
 
 def listener_reader(elbv2: ElasticLoadBalancingv2Client) -> LiveReader:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -27,6 +27,7 @@ from generator.errors import (
     ReleaseFailed,
 )
 from generator.events import EventBus
+from generator.hooks import HookRunner
 from generator.journal.model import Deployment, JournalDoc, Step
 from generator.journal.protocol import DeploymentStore, Owner, update
 from generator.rollout.engine.bake import bake, preflight
@@ -74,7 +75,11 @@ class Engine:
         owner: Owner | None = None,
         hooks: Hooks | None = None,
         hooks_cwd: Path | None = None,
+        versions: Mapping[Colour, str] | None = None,
+        hook_runner: HookRunner | None = None,
     ) -> None:
+        """``versions``: what each colour runs, per the stack; ``hook_runner``: hooks of
+        every kind (None: command hooks only)."""
         self.ctx = RunContext(
             router=router,
             signals=list(signals),
@@ -85,6 +90,8 @@ class Engine:
             owner=owner or Owner.current("zdd"),
             hooks=hooks or Hooks(),
             hooks_cwd=hooks_cwd or Path.cwd(),
+            versions=dict(versions or {}),
+            hook_runner=hook_runner,
         )
 
     @property
