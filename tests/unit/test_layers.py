@@ -215,3 +215,18 @@ def test_readme_library_section_lists_exactly_the_exports() -> None:
     imported = re.search(r"from generator import ([\w, ]+)", example)
     assert imported is not None
     assert {n.strip() for n in imported.group(1).split(",")} <= set(generator.__all__)
+
+
+def test_readme_layout_matches_the_tree() -> None:
+    """Every folder and top-level module of generator/ (and of rollout/) is in the README's
+    layout, and everything the layout names there exists."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    layout = readme.split("## Development", 1)[1].split("```\n", 2)[1]
+    package = layout.split("generator/", 1)[1].split("\ntemplates/", 1)[0]
+    named = set(re.findall(r"^ {2,4}(\w+)/", package, re.MULTILINE))
+    named |= set(re.findall(r"\b(\w+)\.py\b", package))
+    folders = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
+    folders |= {p.name for p in (PACKAGE / "rollout").iterdir() if (p / "__init__.py").is_file()}
+    modules = {p.stem for p in PACKAGE.glob("*.py") if not p.stem.startswith("_")}
+    modules |= {p.stem for p in (PACKAGE / "rollout").glob("*.py") if not p.stem.startswith("_")}
+    assert named == folders | modules
