@@ -12,7 +12,7 @@ from generator.config import load_environment
 from generator.config.analysis import Analysis
 from generator.demo.traffic import put_period
 from generator.rollout.analysis.queries import Dimensions
-from generator.rollout.analysis.signal import MetricAnalysis
+from generator.rollout.aws.metric_analysis import MetricAnalysis
 
 T0 = 1_700_000_040
 

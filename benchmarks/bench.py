@@ -42,8 +42,8 @@ from generator.events import EventBus  # noqa: E402
 from generator.infra.render import render_stack  # noqa: E402
 from generator.journal.local import LocalStore  # noqa: E402
 from generator.journal.model import Step  # noqa: E402
-from generator.rollout.engine import EngineSettings, ReleaseSpec  # noqa: E402
-from generator.rollout.wiring import build_engine  # noqa: E402
+from generator.rollout.aws.wiring import build_engine  # noqa: E402
+from generator.rollout.engine.engine import EngineSettings, ReleaseSpec  # noqa: E402
 
 Result = dict[str, Any]
 

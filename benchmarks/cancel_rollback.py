@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
 
+
 from generator.config import load_environment  # noqa: E402
 from generator.demo.emulator import (  # noqa: E402
     EMULATOR_CREDENTIALS,
@@ -39,7 +40,7 @@ from generator.demo.emulator import (  # noqa: E402
     moto_server,
     pointed_at,
 )
-from generator.rollout.routing import AlbListenerRouter  # noqa: E402
+from generator.rollout.aws.alb import AlbListenerRouter  # noqa: E402
 
 GITHUB_KILL_AFTER = 7.5  # seconds from the first signal (SIGINT) to the end of the grace
 

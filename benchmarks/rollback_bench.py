@@ -30,8 +30,8 @@ from generator.events import Event, EventBus
 from generator.infra.outputs import StackOutputs
 from generator.journal.local import LocalStore
 from generator.journal.model import Step
-from generator.rollout.engine import EngineSettings, ReleaseSpec
-from generator.rollout.wiring import build_engine
+from generator.rollout.aws.wiring import build_engine
+from generator.rollout.engine.engine import EngineSettings, ReleaseSpec
 
 Result = dict[str, Any]
 # zdd's extra work before the move (one journal write, one DescribeListeners) may cost

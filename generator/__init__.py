@@ -26,18 +26,21 @@ if TYPE_CHECKING:
     from generator.infra.provision import plan_stack, put_version_on_idle
     from generator.infra.render import generate, render_stack, write_stack
     from generator.infra.terraform import Terraform
+    from generator.journal import open_store
     from generator.journal.dynamo import DynamoStore
     from generator.journal.local import LocalStore
     from generator.journal.model import Deployment, JournalDoc
-    from generator.journal.store import DeploymentStore, open_store
+    from generator.journal.protocol import DeploymentStore
     from generator.migrations import check_sql, pending_release_migrations
-    from generator.rollout.context import EngineSettings
-    from generator.rollout.engine import Engine, ReleaseSpec
+    from generator.rollout.aws.alarms import CloudWatchAlarms
+    from generator.rollout.aws.alb import AlbListenerRouter
+    from generator.rollout.aws.targets import HealthyTargets
+    from generator.rollout.aws.wiring import build_engine
+    from generator.rollout.engine.context import EngineSettings
+    from generator.rollout.engine.engine import Engine, ReleaseSpec
+    from generator.rollout.engine.schedule import STRATEGIES, build_schedule
+    from generator.rollout.ports import HealthSignal, Reading, TrafficRouter
     from generator.rollout.release import ReleaseContext, deploy, shift
-    from generator.rollout.routing import AlbListenerRouter, TrafficRouter
-    from generator.rollout.schedule import STRATEGIES, build_schedule
-    from generator.rollout.signals import CloudWatchAlarms, HealthSignal, HealthyTargets, Reading
-    from generator.rollout.wiring import build_engine
 
 _EXPORTS = {
     "AwsClients": "generator.aws",
@@ -64,25 +67,25 @@ _EXPORTS = {
     "LocalStore": "generator.journal.local",
     "Deployment": "generator.journal.model",
     "JournalDoc": "generator.journal.model",
-    "DeploymentStore": "generator.journal.store",
-    "open_store": "generator.journal.store",
+    "DeploymentStore": "generator.journal.protocol",
+    "open_store": "generator.journal",
     "check_sql": "generator.migrations",
     "pending_release_migrations": "generator.migrations",
-    "EngineSettings": "generator.rollout.context",
-    "Engine": "generator.rollout.engine",
-    "ReleaseSpec": "generator.rollout.engine",
+    "EngineSettings": "generator.rollout.engine.context",
+    "Engine": "generator.rollout.engine.engine",
+    "ReleaseSpec": "generator.rollout.engine.engine",
     "ReleaseContext": "generator.rollout.release",
     "deploy": "generator.rollout.release",
     "shift": "generator.rollout.release",
-    "AlbListenerRouter": "generator.rollout.routing",
-    "TrafficRouter": "generator.rollout.routing",
-    "STRATEGIES": "generator.rollout.schedule",
-    "build_schedule": "generator.rollout.schedule",
-    "CloudWatchAlarms": "generator.rollout.signals",
-    "HealthSignal": "generator.rollout.signals",
-    "HealthyTargets": "generator.rollout.signals",
-    "Reading": "generator.rollout.signals",
-    "build_engine": "generator.rollout.wiring",
+    "AlbListenerRouter": "generator.rollout.aws.alb",
+    "TrafficRouter": "generator.rollout.ports",
+    "STRATEGIES": "generator.rollout.engine.schedule",
+    "build_schedule": "generator.rollout.engine.schedule",
+    "CloudWatchAlarms": "generator.rollout.aws.alarms",
+    "HealthSignal": "generator.rollout.ports",
+    "HealthyTargets": "generator.rollout.aws.targets",
+    "Reading": "generator.rollout.ports",
+    "build_engine": "generator.rollout.aws.wiring",
 }
 
 __all__ = [

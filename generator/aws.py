@@ -30,6 +30,14 @@ def retry_config(max_attempts: int = 5, read_timeout: float = 10.0) -> Config:
     )
 
 
+def aws_errors(*more: type[BaseException]) -> tuple[type[BaseException], ...]:
+    """What a failed AWS call raises, plus ``more`` (botocore is imported only when one is
+    caught, so that importing zdd stays fast)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return (BotoCoreError, ClientError, *more)
+
+
 @dataclass
 class AwsClients:
     """The clients zdd uses, created on first use from one session."""

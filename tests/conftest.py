@@ -167,7 +167,7 @@ class AwsWorld:
         return self.session.client(name)  # type: ignore[attr-defined]
 
     def weights(self) -> dict[str, int]:
-        from generator.rollout.routing import AlbListenerRouter
+        from generator.rollout.aws.alb import AlbListenerRouter
 
         return AlbListenerRouter(self.client("elbv2"), self.outputs).read().weights  # type: ignore[arg-type]
 
@@ -223,8 +223,8 @@ def engine_for(
     """The production wiring (ALB router, alarms, target health) on moto, with a fake clock."""
     from generator.config import Strategy
     from generator.events import EventBus
-    from generator.rollout.context import EngineSettings
-    from generator.rollout.wiring import build_engine
+    from generator.rollout.aws.wiring import build_engine
+    from generator.rollout.engine.context import EngineSettings
 
     return build_engine(
         elbv2=elbv2 or aws.client("elbv2"),

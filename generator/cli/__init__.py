@@ -93,7 +93,7 @@ def main() -> None:
 
         # Config problems are already "FILE: FIELD: expected", one per line.
         print(str(exc) if isinstance(exc, ConfigError) else f"zdd: {exc}", file=sys.stderr)
-        from generator.ci_report import annotate_error
+        from generator.pipeline.plan_report import annotate_error
 
         annotate_error(str(exc), exc.exit_code)  # under GitHub Actions: an ::error:: annotation
         sys.exit(exc.exit_code)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from generator.events import EventBus
     from generator.infra.outputs import StackOutputs
     from generator.journal.model import Deployment
-    from generator.journal.store import DeploymentStore
+    from generator.journal.protocol import DeploymentStore
     from generator.rollout.release import ReleaseContext
 
 
@@ -57,8 +57,8 @@ def make_events(
 ) -> EventBus:
     """The console view (live panel, plain lines or JSON Lines) plus the environment's
     notifications (webhooks, SNS, EventBridge) and ``--webhook`` URLs."""
-    from generator.ci_sinks import ci_sinks
     from generator.events import EventBus, Origin
+    from generator.events.ci import ci_sinks
     from generator.events.select import console_sink, notifiers
 
     origin = Origin(env.service, env.name) if env is not None else Origin()
@@ -76,7 +76,7 @@ def make_events(
 
 def env_store(env: Environment, url: str | None, profile: str | None) -> DeploymentStore:
     """The environment's journal store (``--store`` overrides), with ``--profile`` honoured."""
-    from generator.journal.store import open_store
+    from generator.journal import open_store
 
     def dynamodb() -> Any:
         from generator.aws import AwsClients
@@ -152,7 +152,7 @@ def finish(
     ctx: ReleaseContext, json_mode: bool, what: str, run: Callable[[], Deployment | None]
 ) -> None:
     """Run, then the summary (``--json``: the ``result`` line, always last), then any error."""
-    from generator.rollout.outcome import summarize
+    from generator.rollout.views.outcome import summarize
 
     summary, error = summarize(what, ctx.store, ctx.events, run)
     if json_mode:

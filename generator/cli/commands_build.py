@@ -76,7 +76,7 @@ def _versions(model: Environment, profile: str | None) -> VersionReader:
 def _reader(model: Environment, profile: str | None) -> LiveReader:
     """Reads the live colour from the listener, creating AWS clients only when asked."""
     from generator.aws import AwsClients
-    from generator.rollout.wiring import listener_reader
+    from generator.rollout.aws.wiring import listener_reader
 
     def read(outputs: StackOutputs) -> Colour | None:
         elbv2 = AwsClients.from_environment(profile, model.region).elbv2
@@ -122,8 +122,8 @@ def plan(
     ] = None,
 ) -> None:
     """Generate, init and plan; then the plan guard's verdict (exit 3 when refused)."""
-    from generator.ci_report import report_plan
     from generator.infra.provision import plan_json_path, plan_stack
+    from generator.pipeline.plan_report import report_plan
 
     model = load_env(env)
     guarded = plan_stack(

@@ -10,7 +10,7 @@ from generator.cli._options import EnvOpt
 def init(env: EnvOpt = "staging") -> None:
     """Scaffold this repository: environments/NAME.yaml to fill in, and .gitignore entries."""
     from generator.config import display_path
-    from generator.scaffold import init_repository
+    from generator.config.scaffold import init_repository
 
     done = init_repository(env)
     typer.echo(f"created {display_path(done.environment_file)}")

@@ -37,7 +37,7 @@ def rollback(
         ctx,
         json_mode,
         "rollback",
-        lambda: release.rollback(ctx, found, reason=reason, wait=not no_wait),
+        lambda: release.revert(ctx, found, reason=reason, wait=not no_wait),
     )
 
 

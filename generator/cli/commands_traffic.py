@@ -45,7 +45,12 @@ def _strategy(
     bake: float | None,
     poll: float | None,
 ) -> Strategy:
-    from generator.rollout.schedule import STRATEGIES, Overrides, effective_strategy, parse_steps
+    from generator.rollout.engine.schedule import (
+        STRATEGIES,
+        Overrides,
+        effective_strategy,
+        parse_steps,
+    )
 
     if strategy is not None and strategy not in STRATEGIES:
         raise InputError(f"--strategy: expected {', '.join(STRATEGIES)} (got {strategy!r})")
@@ -144,7 +149,7 @@ def status(
     profile: ProfileOpt = None,
 ) -> None:
     """Live colour, weights, what each colour runs, alarm states, the deployment in progress."""
-    from generator.rollout.status import gather_status, render_status
+    from generator.rollout.views.status import gather_status, render_status
 
     ctx = release_context(env, "status", store=store, profile=profile, json_mode=json_mode)
     report = gather_status(

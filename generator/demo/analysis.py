@@ -20,10 +20,10 @@ from generator.errors import ReleaseFailed
 from generator.events import EventBus, EventSink
 from generator.infra.outputs import StackOutputs
 from generator.journal.model import Deployment
-from generator.journal.store import DeploymentStore
+from generator.journal.protocol import DeploymentStore
 from generator.rollout import release
-from generator.rollout.routing import AlbListenerRouter
-from generator.rollout.verdict_status import render_steps, step_verdicts
+from generator.rollout.aws.alb import AlbListenerRouter
+from generator.rollout.views.verdicts import render_steps, step_verdicts
 
 if TYPE_CHECKING:
     from pathlib import Path

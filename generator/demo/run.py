@@ -26,9 +26,10 @@ from generator.events.select import console_sink
 from generator.infra.outputs import StackOutputs
 from generator.journal.local import LocalStore
 from generator.journal.model import Deployment
-from generator.journal.store import DeploymentStore
+from generator.journal.protocol import DeploymentStore
 from generator.rollout import release
-from generator.rollout.routing import AlbListenerRouter, format_weights
+from generator.rollout.aws.alb import AlbListenerRouter
+from generator.rollout.ports import format_weights
 
 
 @dataclass

@@ -192,7 +192,7 @@ class TrafficFeed:
         self.next = int(start // period) * period
 
     def __call__(self, clock: Any) -> None:
-        from generator.rollout.routing import AlbListenerRouter
+        from generator.rollout.aws.alb import AlbListenerRouter
 
         now = clock.now()
         if self.next + self.period > now:

@@ -9,7 +9,7 @@ from typing import Any, Protocol, runtime_checkable
 from generator.colours import COLOURS, Colour
 
 LEVELS = ("info", "success", "warning", "error")
-HOOK_STAGES = (  # rollout.stages.STAGES (a test keeps them equal)
+HOOK_STAGES = (  # the engine runs hooks in these stages; config.Hooks has one field each
     "pre_traffic",
     "post_test_traffic",
     "pre_step",

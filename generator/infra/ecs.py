@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from generator.aws import aws_errors
 from generator.colours import COLOURS, Colour
 from generator.infra.outputs import EcsService, StackOutputs
 
@@ -180,12 +181,6 @@ class AwsEcsServices:
         self.ecs.update_service(cluster=ref.cluster, service=ref.service, desiredCount=desired)
 
 
-def _aws_errors() -> tuple[type[BaseException], ...]:
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    return (BotoCoreError, ClientError, LookupError)
-
-
 def deployed_versions(outputs: StackOutputs, services: EcsServices | None) -> dict[Colour, str]:
     """Each colour's image tag: what its ECS service runs, else what Terraform applied.
 
@@ -199,7 +194,7 @@ def deployed_versions(outputs: StackOutputs, services: EcsServices | None) -> di
             try:
                 state = services.describe(outputs.ecs_services[colour])
                 tag = tag_of(services.image(state.task_definition))
-            except _aws_errors():
+            except aws_errors(LookupError):
                 tag = None
         if tag is None and outputs.versions is not None:
             tag = tag_of(outputs.versions[colour])

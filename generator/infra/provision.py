@@ -33,6 +33,7 @@ class GuardedPlan:
     plan_file: Path
     summary: PlanSummary
     verdict: Verdict
+    changes: bool = True  # terraform plan found something to change
 
     def enforce(self, *, allow_live_changes: bool = False) -> None:
         """Raise PlanRefused unless the guard accepted the plan (or the user accepts downtime)."""
@@ -92,21 +93,21 @@ def plan_stack(
     echo: Echo | None = None,
     read_versions: VersionReader | None = None,
     version: str | None = None,
+    terraform: type[Terraform] | None = None,
 ) -> GuardedPlan:
     """Render, init, plan, show; then the guard's verdict (not yet enforced).
 
     With ``version``, that image tag goes onto the idle colour (as ``deploy`` does),
-    so the saved plan is a release that CI can review and then apply as it is.
+    so the saved plan is a release that CI can review and then apply as it is. The
+    stack's outputs and its listener are read once.
     """
     if version is not None:
         check_version_tag(version)
     generate(env, stack_dir)
-    tf = Terraform(stack_dir, echo=echo, lock_timeout="60s")
-    tf.init(backend=True)
-    outputs = applied_outputs(stack_dir, outputs_file)
-    colour = live_colour(
-        env, stack_dir, read_live, live=live, outputs_file=outputs_file, first_apply=True
-    )
+    tf = (terraform or Terraform)(stack_dir, echo=echo, lock_timeout="60s")
+    tf.init(backend=True)  # before reading outputs: a remote state needs its backend
+    outputs = load_outputs(outputs_file) if outputs_file is not None else _state_outputs(tf)
+    colour = live or _live_of(env, outputs, read_live)
     if outputs is not None or version is not None:  # keep the versions that run
         rendered = as_deployed(env, outputs, read_versions) if outputs is not None else env
         if version is not None:
@@ -114,9 +115,27 @@ def plan_stack(
             rendered = rendered.model_copy(update={"versions": idle})
         generate(rendered, stack_dir)
     plan_path = _absolute(plan_file)
-    tf.plan(plan_path)
+    changes = tf.plan(plan_path)
     summary = tf.show_plan(plan_path, save_json=plan_json_path(plan_path))
-    return GuardedPlan(plan_path, summary, judge(summary, colour))
+    return GuardedPlan(plan_path, summary, judge(summary, colour), changes)
+
+
+def _state_outputs(tf: Terraform) -> StackOutputs | None:
+    try:
+        return tf.output()
+    except (TerraformError, InputError):
+        return None  # nothing applied yet
+
+
+def _live_of(env: Environment, outputs: StackOutputs | None, read_live: LiveReader) -> Colour:
+    """The colour with all the weight; before any apply, the environment's live colour
+    (the one to protect)."""
+    if outputs is None:
+        return env.live_colour
+    found = read_live(outputs)
+    if found is None:
+        raise InputError("the listener is split between colours: finish or abort that first")
+    return found
 
 
 def guard_saved_plan(
@@ -200,38 +219,29 @@ def put_version_on_idle(
     echo: Echo | None = None,
     terraform: type[Terraform] = Terraform,
     read_versions: VersionReader | None = None,
-) -> Path:
-    """Render ``version`` on the idle colour, plan, guard, apply; return the outputs file.
+) -> StackOutputs:
+    """``plan_stack`` with ``version`` on the idle colour, the guard enforced, then apply;
+    return the stack's outputs (also written to ``OUTPUTS_FILE`` for ``--outputs``).
 
     The live colour keeps the version it runs (``read_versions``, else the stack's
     ``versions`` output): the environment file's versions only seed a new stack.
     """
     check_version_tag(version)
     stack_dir.mkdir(parents=True, exist_ok=True)
-    tf = terraform(stack_dir, echo=echo, lock_timeout="60s")
-    generate(env, stack_dir)
-    tf.init(backend=True)  # before reading outputs: a remote state needs its backend
-    try:
-        outputs: StackOutputs | None = tf.output()
-    except (TerraformError, InputError):
-        outputs = None  # nothing applied yet: the configured live colour is protected
-    live = env.live_colour
-    if outputs is not None:
-        found = read_live(outputs)
-        if found is None:
-            raise InputError("the listener is split between colours: finish or abort that first")
-        live = found
-    running = as_deployed(env, outputs, read_versions)
-    released = running.model_copy(
-        update={"versions": {**running.versions, other_colour(live): version}}
+    plan = plan_stack(
+        env,
+        stack_dir,
+        stack_dir.resolve() / PLAN_FILE,
+        read_live,
+        echo=echo,
+        read_versions=read_versions,
+        version=version,
+        terraform=terraform,
     )
-    generate(released, stack_dir)
-    plan_path = stack_dir.resolve() / PLAN_FILE
-    changes = tf.plan(plan_path)
-    summary = tf.show_plan(plan_path, save_json=plan_json_path(plan_path))
-    GuardedPlan(plan_path, summary, judge(summary, live)).enforce()
-    if changes:
-        tf.apply(plan_path)
-    out = stack_dir / OUTPUTS_FILE
-    out.write_text(tf.output().to_terraform_json(), encoding="utf-8")
-    return out
+    plan.enforce()
+    tf = terraform(stack_dir, echo=echo, lock_timeout="60s")
+    if plan.changes:
+        tf.apply(plan.plan_file)
+    outputs = tf.output()
+    (stack_dir / OUTPUTS_FILE).write_text(outputs.to_terraform_json(), encoding="utf-8")
+    return outputs

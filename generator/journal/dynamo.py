@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from generator.errors import LeaseLost, LockHeld, StoreError
 from generator.journal.model import JournalDoc, LockInfo, dump_journal
-from generator.journal.store import (
+from generator.journal.protocol import (
     DEFAULT_LEASE_SECONDS,
     Owner,
     VersionConflict,

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from generator.errors import LeaseLost, LockHeld, StoreError
 from generator.files import atomic_write
 from generator.journal.model import JournalDoc, LockInfo, dump_journal
-from generator.journal.store import (
+from generator.journal.protocol import (
     DEFAULT_LEASE_SECONDS,
     Owner,
     VersionConflict,

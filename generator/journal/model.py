@@ -7,6 +7,10 @@ schedule, the events and the history.
 
 from __future__ import annotations
 
+import getpass
+import os
+import socket
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -62,6 +66,28 @@ class JournalEvent(JournalModel):
     data: dict[str, Any] = Field(default_factory=dict)
 
 
+USER_VARIABLES = ("ZDD_ACTOR", "GITHUB_ACTOR", "GITLAB_USER_LOGIN", "BUILD_USER_ID", "USER")
+
+
+def ci_url(environ: Mapping[str, str]) -> str | None:
+    """The page of the CI job running zdd, when the CI system tells."""
+    get = environ.get
+    if get("ZDD_CI_URL"):
+        return get("ZDD_CI_URL")
+    if get("GITHUB_RUN_ID") and get("GITHUB_REPOSITORY"):
+        server = get("GITHUB_SERVER_URL") or "https://github.com"
+        return f"{server}/{get('GITHUB_REPOSITORY')}/actions/runs/{get('GITHUB_RUN_ID')}"
+    for variable in ("CI_JOB_URL", "BUILD_URL", "CIRCLE_BUILD_URL", "BUILDKITE_BUILD_URL"):
+        if get(variable):
+            return get(variable)
+    if get("SYSTEM_COLLECTIONURI") and get("SYSTEM_TEAMPROJECT") and get("BUILD_BUILDID"):
+        return (
+            f"{get('SYSTEM_COLLECTIONURI')}{get('SYSTEM_TEAMPROJECT')}"
+            f"/_build/results?buildId={get('BUILD_BUILDID')}"
+        )
+    return None
+
+
 class Actor(JournalModel):
     """Who started a run: a person, or the CI job that ran it."""
 
@@ -72,6 +98,19 @@ class Actor(JournalModel):
 
     def describe(self) -> str:
         return self.user + (f" ({self.ci_url})" if self.ci_url else "")
+
+    @classmethod
+    def detect(cls, command: str, environ: Mapping[str, str] | None = None) -> Actor:
+        """The person (or CI job) running ``command`` now: the one place zdd works out
+        who runs it. ``ZDD_ACTOR`` and ``ZDD_CI_URL`` override what CI systems set."""
+        env = os.environ if environ is None else environ
+        user = next((env[v] for v in USER_VARIABLES if env.get(v)), None)
+        if user is None:
+            try:
+                user = getpass.getuser()
+            except (KeyError, OSError):
+                user = "unknown"
+        return cls(user=user, host=socket.gethostname(), command=command, ci_url=ci_url(env))
 
 
 class Deployment(JournalModel):

@@ -15,7 +15,7 @@ from pathlib import Path
 from generator.config import Environment
 from generator.errors import InputError, MigrationRefused
 from generator.journal.model import JournalDoc
-from generator.journal.store import DeploymentStore, update
+from generator.journal.protocol import DeploymentStore, update
 from generator.migrations.classify import Finding, check_sql, migration_files, read_migration
 
 _HASH = "@sha256:"

@@ -17,7 +17,7 @@ from generator.errors import InputError
 from generator.infra.render import RenderedStack, write_stack
 from generator.pipeline.model import CI_SYSTEMS, CiSystem, Pins, PipelineEnv, env_argument
 from generator.pipeline.templates import jinja_env
-from generator.rollout.schedule import build_schedule
+from generator.rollout.engine.schedule import build_schedule
 
 DEFAULT_OUT: dict[CiSystem, Path] = {
     "github": Path(".github") / "workflows",

@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from generator.errors import InputError
 from generator.files import atomic_write
-from generator.journal.model import Deployment, JournalDoc, Refusal
-from generator.journal.store import DeploymentStore
-
-
-@dataclass(frozen=True)
-class Report:
-    service: str
-    environment: str
-    deployments: list[Deployment]  # oldest first
-    refusals: list[Refusal] = field(default_factory=list)
-    generated_at: float = 0.0
+from generator.journal.model import JournalDoc
+from generator.journal.protocol import DeploymentStore
+from generator.report.html import render_html
+from generator.report.markdown import render_markdown
+from generator.report.model import Report
 
 
 def select(doc: JournalDoc, deployment_id: str | None = None, last: int | None = None) -> Report:
@@ -61,8 +55,6 @@ def export(
     now: float | None = None,
 ) -> Exported:
     """Read the journal once; write the HTML report to ``html``, render Markdown if asked."""
-    from generator.report.markdown import render_markdown
-
     chosen = select(store.load(), deployment_id, last)
     report = Report(
         chosen.service,
@@ -78,8 +70,6 @@ def export(
 
 def write_html(report: Report, path: Path) -> Path:
     """The report as one self-contained HTML file (written whole, never half)."""
-    from generator.report.html import render_html
-
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, render_html(report))
     return path

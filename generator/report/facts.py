@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from generator.events import iso
 from generator.journal.model import Deployment
 from generator.report.timeline import Timeline
-from generator.rollout.outcome import duration
+from generator.rollout.views.outcome import duration
 
 OUTCOME_WORDS = {
     "promoted": "promoted",
@@ -38,7 +38,7 @@ def schedule_words(dep: Deployment) -> str:
     return f"{dep.strategy}: " + " → ".join(steps)
 
 
-def who(dep: Deployment) -> str:
+def ran_by(dep: Deployment) -> str:
     actor = dep.actor
     if actor is None:
         return "unknown (journalled before zdd recorded it)"
@@ -65,7 +65,7 @@ def facts(tl: Timeline) -> Facts:
         ("started", iso(dep.started_at, millis=False) or "-"),
         ("finished", iso(dep.finished_at, millis=False) or "not yet"),
         ("durations", "; ".join(durations)),
-        ("run by", who(dep)),
+        ("run by", ran_by(dep)),
     ]
     if dep.actor is not None and dep.actor.ci_url:
         rows.append(("CI job", dep.actor.ci_url))

@@ -11,11 +11,11 @@ from html import escape
 
 from generator.events import iso
 from generator.journal.model import Deployment, Refusal
-from generator.report.build import Report
 from generator.report.facts import facts, outcome_words
+from generator.report.model import Report
 from generator.report.svg import chart
 from generator.report.timeline import Timeline, timeline
-from generator.rollout.outcome import duration
+from generator.rollout.views.outcome import duration
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'"
 

@@ -8,10 +8,10 @@ it, and the numbered decisions.
 from __future__ import annotations
 
 from generator.events import iso
-from generator.report.build import Report
 from generator.report.facts import facts, outcome_words
+from generator.report.model import Report
 from generator.report.timeline import Timeline, timeline
-from generator.rollout.outcome import duration
+from generator.rollout.views.outcome import duration
 
 ICONS = {"promoted": "✅", "rolled_back": "↩️", "aborted": "⛔", "refused": "🚫"}
 

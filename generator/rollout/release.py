@@ -17,22 +17,23 @@ from generator.colours import Colour, other_colour
 from generator.config import Environment, Strategy
 from generator.errors import InputError, ListenerNotFound, MigrationRefused, RefusedError
 from generator.events import EventBus
-from generator.hook_kinds import HookClients, hook_runner_for
+from generator.hooks import HookClients, hook_runner_for
 from generator.infra.arns import check_outputs
 from generator.infra.ecs import AwsEcsServices, EcsServices, tag_of, version_reader
-from generator.infra.outputs import StackOutputs, load_outputs
+from generator.infra.outputs import StackOutputs
 from generator.infra.provision import check_version_tag, put_version_on_idle
 from generator.infra.terraform import Echo, Terraform
 from generator.journal.model import Deployment
-from generator.journal.store import DeploymentStore, Owner
+from generator.journal.protocol import DeploymentStore, Owner
 from generator.migrations.gates import pending_release_migrations
-from generator.rollout.capacity import retire_idle, scale_up
-from generator.rollout.context import Clock, RunContext, SystemClock
-from generator.rollout.engine import Engine, ReleaseSpec
-from generator.rollout.readiness import await_readiness
-from generator.rollout.revert import revert_promotion
-from generator.rollout.schedule import build_schedule
-from generator.rollout.wiring import build_engine, listener_reader
+from generator.rollout.aws.capacity import retire_idle, scale_up
+from generator.rollout.aws.readiness import await_readiness
+from generator.rollout.aws.wiring import build_engine, listener_reader
+from generator.rollout.engine.context import RunContext
+from generator.rollout.engine.engine import Engine, ReleaseSpec
+from generator.rollout.engine.revert import revert_promotion
+from generator.rollout.engine.schedule import build_schedule
+from generator.rollout.ports import Clock, SystemClock
 
 
 @dataclass
@@ -105,7 +106,7 @@ def deploy(
     check_version_tag(version)
     build_schedule(strategy)  # a schedule that cannot be built refuses before any apply
     migrations = _migrations_gate(ctx, version)
-    outputs_file = put_version_on_idle(
+    outputs = put_version_on_idle(
         ctx.env,
         version,
         stack_dir,
@@ -114,7 +115,6 @@ def deploy(
         terraform=terraform,
         read_versions=version_reader(ctx.ecs),
     )
-    outputs = load_outputs(outputs_file)
     return _shift(ctx, outputs, strategy, None, version, migrations, break_lock)
 
 
@@ -182,13 +182,12 @@ def _migrations_gate(ctx: ReleaseContext, release: str | None) -> list[str]:
     try:
         return pending_release_migrations(ctx.env, ctx.env_dir, ctx.store)
     except MigrationRefused as exc:
-        from generator.journal.model import Refusal
-        from generator.rollout.audit import detect_actor
-        from generator.rollout.refusals import record_refusal
+        from generator.journal.model import Actor, Refusal
+        from generator.rollout.engine.refusals import record_refusal
 
         now = (ctx.clock or SystemClock()).now()
         refusal = Refusal(at=now, stage="migrations", reason=str(exc), release=release)
-        record_refusal(ctx.store, ctx.events, refusal, detect_actor(ctx.command))
+        record_refusal(ctx.store, ctx.events, refusal, Actor.detect(ctx.command))
         raise
 
 
@@ -197,7 +196,7 @@ def control(
 ) -> Deployment:
     """``zdd promote`` / ``zdd abort``: the deployment as it stands once the request was
     acted on (by this process, or within a few polls by the zdd that holds the listener)."""
-    from generator.rollout.outcome import settle_request
+    from generator.rollout.views.outcome import settle_request
 
     dep = ctx.engine(outputs).request(what)
     poll = ctx.env.strategy.poll_seconds
@@ -206,7 +205,7 @@ def control(
     )
 
 
-def rollback(
+def revert(
     ctx: ReleaseContext, outputs: StackOutputs, *, reason: str, wait: bool = True
 ) -> Deployment:
     """``zdd rollback``: after a promotion, all traffic back on the previous colour.

@@ -23,10 +23,10 @@ from generator.errors import ReleaseFailed
 from generator.events import EventBus
 from generator.journal.local import LocalStore
 from generator.journal.model import Step
-from generator.rollout.context import EngineSettings
-from generator.rollout.engine import ReleaseSpec
-from generator.rollout.routing import AlbListenerRouter
-from generator.rollout.wiring import build_engine
+from generator.rollout.aws.alb import AlbListenerRouter
+from generator.rollout.aws.wiring import build_engine
+from generator.rollout.engine.context import EngineSettings
+from generator.rollout.engine.engine import ReleaseSpec
 from tests.conftest import ROOT, FakeClock
 
 pytestmark = pytest.mark.integration

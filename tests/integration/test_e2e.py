@@ -23,7 +23,7 @@ from generator.demo.emulator import (
 )
 from generator.infra.outputs import StackOutputs
 from generator.journal.model import JournalDoc
-from generator.rollout.routing import AlbListenerRouter
+from generator.rollout.aws.alb import AlbListenerRouter
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.integration

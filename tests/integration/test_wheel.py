@@ -22,7 +22,7 @@ import pytest
 
 import generator
 from tests.conftest import ROOT
-from tests.unit.test_scaffold import FILLED
+from tests.unit.config.test_scaffold import FILLED
 
 # One worker runs these tests: they share what their module fixtures built.
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("wheel")]

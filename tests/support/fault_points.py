@@ -19,10 +19,9 @@ from typing import Any
 
 from generator.colours import Colour
 from generator.journal.model import JournalDoc, LockInfo
-from generator.journal.store import DeploymentStore, Owner
-from generator.rollout.context import RunContext
-from generator.rollout.routing import ListenerState, TrafficRouter
-from generator.rollout.signals import HealthSignal, Phase, Reading
+from generator.journal.protocol import DeploymentStore, Owner
+from generator.rollout.engine.context import RunContext
+from generator.rollout.ports import HealthSignal, ListenerState, Phase, Reading, TrafficRouter
 
 Action = Callable[[], None]
 

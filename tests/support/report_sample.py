@@ -11,7 +11,7 @@ import hashlib
 from typing import Any
 
 from generator.journal.model import Actor, Deployment, JournalEvent, Step
-from generator.report.build import Report
+from generator.report.model import Report
 
 T0 = 1_700_000_000.0  # 2023-11-14T22:13:20Z
 LISTENER = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shop-staging/1/2"

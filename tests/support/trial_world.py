@@ -15,8 +15,8 @@ from generator.config import Environment
 from generator.demo.emulator import Emulator, create_twin_environments, pointed_at
 from generator.journal.dynamo import DynamoStore
 from generator.journal.local import LocalStore
-from generator.journal.store import DeploymentStore, Owner
-from generator.rollout.routing import AlbListenerRouter
+from generator.journal.protocol import DeploymentStore, Owner
+from generator.rollout.aws.alb import AlbListenerRouter
 from tests.support.faults import FaultProxy
 
 if TYPE_CHECKING:

@@ -26,10 +26,10 @@ from generator import interrupts
 from generator.config import Strategy
 from generator.errors import ReleaseFailed, ZddError
 from generator.journal.model import Step
-from generator.journal.store import DeploymentStore, Owner
-from generator.rollout.context import EngineSettings
-from generator.rollout.engine import Engine, ReleaseSpec
-from generator.rollout.wiring import build_engine
+from generator.journal.protocol import DeploymentStore, Owner
+from generator.rollout.aws.wiring import build_engine
+from generator.rollout.engine.context import EngineSettings
+from generator.rollout.engine.engine import Engine, ReleaseSpec
 from tests.support.fault_points import FaultPoints, raise_fault, send_signal, wrap_run
 from tests.support.faults import FAULT_KINDS, Fault
 from tests.support.invariant import Ending, Verdict, check_ending, check_finished

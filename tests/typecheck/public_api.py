@@ -10,7 +10,7 @@ from typing import assert_type
 
 import generator
 from generator.config.model import Environment
-from generator.rollout.engine import Engine
+from generator.rollout.engine.engine import Engine
 from generator.rollout.release import ReleaseContext
 
 assert_type(generator.Engine, type[Engine])

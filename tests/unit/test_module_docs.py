@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.module_docs import END, START, module_dirs, module_reference, rewrite, section
 from tests.conftest import ROOT
+from tools.module_docs import END, START, module_dirs, module_reference, rewrite, section
 
 MODULES = module_dirs(ROOT / "modules")
 
@@ -26,9 +26,7 @@ def test_every_module_is_found() -> None:
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.name)
 def test_readme_tables_match_the_module(module: Path) -> None:
     readme = (module / "README.md").read_text(encoding="utf-8")
-    assert section(readme) == module_reference(module), (
-        "run: python -m generator.module_docs modules"
-    )
+    assert section(readme) == module_reference(module), "run: python -m tools.module_docs modules"
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.name)

@@ -8,8 +8,8 @@ import sys
 import typer
 
 from generator.cli import app
-from generator.docs import END, START, config_reference
 from tests.conftest import ROOT
+from tools.docs import END, START, config_reference
 
 README = (ROOT / "README.md").read_text()
 
@@ -70,7 +70,7 @@ def test_shared_options_mean_the_same_everywhere() -> None:
 
 def test_configuration_reference_matches_the_models() -> None:
     section = README.split(START, 1)[1].split(END, 1)[0].strip()
-    assert section == config_reference(), "run: python -m generator.docs README.md"
+    assert section == config_reference(), "run: python -m tools.docs README.md"
 
 
 def test_exit_codes_are_in_help_and_readme(run_cli) -> None:

@@ -31,9 +31,9 @@ from generator.events import (
 )
 from generator.events.select import notifiers
 from generator.journal.local import LocalStore
-from generator.rollout.engine import ReleaseSpec
-from generator.rollout.outcome import summarize
-from generator.rollout.schedule import build_schedule
+from generator.rollout.engine.engine import ReleaseSpec
+from generator.rollout.engine.schedule import build_schedule
+from generator.rollout.views.outcome import summarize
 from tests.conftest import ROOT, engine_for
 
 ORIGIN = Origin("shop", "staging")

@@ -22,9 +22,9 @@ from generator.errors import PreflightRefused, ReleaseFailed
 from generator.events import SCHEMA_PATH, EventBus, JsonSink, Origin, PlainSink
 from generator.events.core import KINDS
 from generator.journal.local import LocalStore
-from generator.rollout.engine import ReleaseSpec
-from generator.rollout.outcome import summarize
-from generator.rollout.schedule import build_schedule
+from generator.rollout.engine.engine import ReleaseSpec
+from generator.rollout.engine.schedule import build_schedule
+from generator.rollout.views.outcome import summarize
 from tests.conftest import ROOT, engine_for
 
 SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
@@ -186,11 +186,11 @@ def test_a_rollback_and_a_refusal_match_the_schema_too(aws, clock, tmp_path: Pat
 
 
 def test_schema_lists_exactly_the_kinds_zdd_emits() -> None:
+    from generator.config import Hooks
     from generator.events.core import HOOK_STAGES
-    from generator.rollout.stages import STAGES
 
     assert SCHEMA["$defs"]["kind"]["enum"] == list(KINDS)
-    assert tuple(STAGES) == HOOK_STAGES  # hook.STAGE and hook.STAGE.failed
+    assert tuple(Hooks.model_fields) == HOOK_STAGES  # hook.STAGE and hook.STAGE.failed
     emitted: set[str] = set()
     pattern = re.compile(r"emit\(\s*\"([a-z_.]+)\"", re.MULTILINE)
     for path in (ROOT / "generator").rglob("*.py"):

@@ -10,7 +10,7 @@ from generator.config import Strategy
 from generator.infra.ecs import AwsEcsServices, deployed_versions, tag_of
 from generator.infra.outputs import StackOutputs, parse_outputs
 from generator.infra.provision import generate_as_deployed, put_version_on_idle
-from generator.rollout.context import EngineSettings
+from generator.rollout.engine.context import EngineSettings
 from tests.unit.infra.test_provision import OUTPUTS, fake_terraform
 from tests.unit.rollout.release_world import release_image
 

@@ -65,7 +65,8 @@ def test_first_release_renders_version_on_the_idle_colour(staging, tmp_path: Pat
     tf = fake_terraform([change("module.green", ("create",))], calls)
     out = put_version_on_idle(staging, "2.0.0", tmp_path, live_blue, terraform=tf)
     assert calls == ["init", "output", "plan", "apply", "output"]
-    assert out == tmp_path / OUTPUTS_FILE and "arn:listener" in out.read_text()
+    assert out == OUTPUTS  # the stack's outputs, also written for `--outputs`
+    assert "arn:listener" in (tmp_path / OUTPUTS_FILE).read_text()
     main = (tmp_path / "main.tf").read_text()
     green = main.split('module "green"')[1].split("health_check")[0]
     blue = main.split('module "blue"')[1].split("health_check")[0]

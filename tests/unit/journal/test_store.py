@@ -14,6 +14,7 @@ from moto import mock_aws
 from pydantic import ValidationError
 
 from generator.errors import InputError, LeaseLost, LockHeld, StoreError
+from generator.journal import open_store
 from generator.journal.dynamo import DynamoStore
 from generator.journal.local import LocalStore
 from generator.journal.model import (
@@ -24,7 +25,7 @@ from generator.journal.model import (
     Step,
     dump_journal,
 )
-from generator.journal.store import Owner, VersionConflict, open_store, update
+from generator.journal.protocol import Owner, VersionConflict, update
 
 
 class Clock:

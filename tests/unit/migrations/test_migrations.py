@@ -10,10 +10,10 @@ import pytest
 from generator.config import Database
 from generator.errors import InputError, MigrationRefused
 from generator.journal.local import LocalStore
-from generator.journal.store import update
+from generator.journal.protocol import update
 from generator.migrations import check_sql, finalize, pending_release_migrations
-from generator.rollout.engine import ReleaseSpec
-from generator.rollout.schedule import build_schedule
+from generator.rollout.engine.engine import ReleaseSpec
+from generator.rollout.engine.schedule import build_schedule
 from tests.conftest import engine_for
 from tests.fixtures.migration_corpus import CORPUS
 

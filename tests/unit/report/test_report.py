@@ -20,8 +20,8 @@ from generator.report import export, select, timeline
 from generator.report.html import render_html
 from generator.report.markdown import render_markdown
 from generator.report.svg import LEFT, PLOT_HEIGHT, PLOT_TOP, PLOT_WIDTH
-from generator.rollout.engine import ReleaseSpec
-from generator.rollout.schedule import build_schedule
+from generator.rollout.engine.engine import ReleaseSpec
+from generator.rollout.engine.schedule import build_schedule
 from tests.conftest import ROOT, engine_for
 from tests.support.png import text_chunks
 from tests.support.report_sample import (

@@ -1,0 +1,108 @@
+"""Run a stage's hooks of any kind, in order, stopping at the first failure."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from generator.colours import COLOURS, Colour
+from generator.config import Environment, Hook
+from generator.config.hooks import EcsTaskHook, HttpHook, LambdaHook
+from generator.hooks.command import HookResult, run_hooks
+from generator.hooks.ecs_task import run_ecs_task
+from generator.hooks.http import run_http
+from generator.hooks.lambda_invoke import LambdaClient, run_lambda
+
+if TYPE_CHECKING:
+    from mypy_boto3_ecs.client import ECSClient
+
+    from generator.config.rollout import AnyHook
+    from generator.infra.outputs import StackOutputs
+
+
+@dataclass
+class HookClients:
+    """AWS clients the hook kinds need, created only if a hook of that kind runs."""
+
+    ecs: Callable[[], ECSClient] | None = None
+    lambda_: Callable[[], LambdaClient] | None = None
+
+
+@dataclass
+class HookRunner:
+    """What hooks need from the stack: URLs, where each colour runs, AWS clients."""
+
+    cwd: Path
+    test_url: str | None = None
+    production_url: str | None = None
+    ecs_services: dict[Colour, tuple[str, str]] = field(default_factory=dict)
+    clients: HookClients = field(default_factory=HookClients)
+
+    def base_env(self) -> dict[str, str]:
+        env = {"ZDD_TEST_URL": self.test_url or "", "ZDD_PRODUCTION_URL": self.production_url or ""}
+        return {k: v for k, v in env.items() if v}
+
+    def run(
+        self,
+        hooks: Sequence[AnyHook],
+        env: Mapping[str, str],
+        colour: Colour,
+        *,
+        now: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> list[HookResult]:
+        """Run ``hooks`` for the new ``colour``; stop at the first failure. Never raises."""
+        full = {**self.base_env(), **env}
+        results: list[HookResult] = []
+        for hook in hooks:
+            result = self._one(hook, full, colour, now, sleep)
+            results.append(result)
+            if not result.ok:
+                break
+        return results
+
+    def _one(
+        self,
+        hook: AnyHook,
+        env: Mapping[str, str],
+        colour: Colour,
+        now: Callable[[], float],
+        sleep: Callable[[float], None],
+    ) -> HookResult:
+        if isinstance(hook, Hook):
+            return run_hooks([hook], cwd=self.cwd, extra_env=env)[0]
+        if isinstance(hook, HttpHook):
+            url = self.test_url if hook.http.target == "test" else self.production_url
+            return run_http(hook, url, env, now=now, sleep=sleep)
+        if isinstance(hook, EcsTaskHook):
+            ecs = self.clients.ecs() if self.clients.ecs else None
+            ref = self.ecs_services.get(colour, ("", ""))
+            return run_ecs_task(hook, ecs, ref, env, now=now, sleep=sleep)
+        if isinstance(hook, LambdaHook):
+            client = self.clients.lambda_() if self.clients.lambda_ else None
+            return run_lambda(hook, client, env)
+        return HookResult(["?"], False, f"unknown hook kind {type(hook).__name__}")
+
+
+def hook_runner_for(
+    env: Environment, outputs: StackOutputs, cwd: Path, clients: HookClients | None = None
+) -> HookRunner:
+    """URLs from the load balancer's DNS name and ports; services from the outputs
+    (or the names the generated stack gives them)."""
+    scheme = env.load_balancer.protocol.lower()
+    host = outputs.load_balancer_dns_name
+    services: dict[Colour, tuple[str, str]] = {
+        c: (env.prefix, f"{env.prefix}-{c}") for c in COLOURS
+    }
+    for colour, ref in (outputs.ecs_services or {}).items():
+        services[colour] = (ref.cluster, ref.service)
+    return HookRunner(
+        cwd=cwd,
+        test_url=f"{scheme}://{host}:{env.load_balancer.test_listener_port}",
+        production_url=f"{scheme}://{host}:{env.load_balancer.port}",
+        ecs_services=services,
+        clients=clients or HookClients(),
+    )

@@ -1,0 +1,323 @@
+"""The traffic engine: start, drive, resume and finish the deployment of one listener.
+
+Orchestration only. The router moves weights, the health signals vouch for the
+new colour (``bake``), moves are written ahead and rollback is verified
+(``rollback``), and the store keeps the journal and the lock. Nothing here
+knows boto3: ``wiring.build_engine`` hands in an ALB router and CloudWatch signals.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from generator import __version__
+from generator.colours import Colour, other_colour
+from generator.config import Hooks
+from generator.errors import (
+    DriftError,
+    InputError,
+    ListenerNotFound,
+    LockHeld,
+    RefusedError,
+    ReleaseFailed,
+)
+from generator.events import EventBus
+from generator.hooks import HookRunner
+from generator.journal.model import Deployment, JournalDoc, Step
+from generator.journal.protocol import DeploymentStore, Owner, update
+from generator.rollout.engine.bake import bake, preflight
+from generator.rollout.engine.context import EngineSettings, RunContext
+from generator.rollout.engine.decisions import Rollback
+from generator.rollout.engine.failures import protected, record_promotion
+from generator.rollout.engine.moves import move, reconcile, roll_back
+from generator.rollout.engine.refusals import refusal_recorded
+from generator.rollout.engine.schedule import describe_schedule
+from generator.rollout.engine.stages import run_stage
+from generator.rollout.ports import (
+    Clock,
+    HealthSignal,
+    ListenerState,
+    SystemClock,
+    TrafficRouter,
+    format_weights,
+    weights_for,
+)
+
+
+@dataclass
+class ReleaseSpec:
+    """What one run should do."""
+
+    schedule: list[Step]
+    strategy: str
+    to: Colour | None = None
+    release: str | None = None
+    migrations: list[str] = field(default_factory=list)
+
+
+class Engine:
+    """Moves the traffic of one listener; everything external is handed in."""
+
+    def __init__(
+        self,
+        *,
+        router: TrafficRouter,
+        signals: Sequence[HealthSignal],
+        store: DeploymentStore,
+        settings: EngineSettings,
+        events: EventBus | None = None,
+        clock: Clock | None = None,
+        owner: Owner | None = None,
+        hooks: Hooks | None = None,
+        hooks_cwd: Path | None = None,
+        versions: Mapping[Colour, str] | None = None,
+        hook_runner: HookRunner | None = None,
+    ) -> None:
+        """``versions``: what each colour runs, per the stack; ``hook_runner``: hooks of
+        every kind (None: command hooks only)."""
+        self.ctx = RunContext(
+            router=router,
+            signals=list(signals),
+            store=store,
+            settings=settings,
+            events=events or EventBus(),
+            clock=clock or SystemClock(),
+            owner=owner or Owner.current("zdd"),
+            hooks=hooks or Hooks(),
+            hooks_cwd=hooks_cwd or Path.cwd(),
+            versions=dict(versions or {}),
+            hook_runner=hook_runner,
+        )
+
+    @property
+    def store(self) -> DeploymentStore:
+        return self.ctx.store
+
+    @property
+    def events(self) -> EventBus:
+        return self.ctx.events
+
+    # -- public operations ------------------------------------------------
+
+    def shift(self, spec: ReleaseSpec, *, break_lock: bool = False) -> Deployment:
+        """Start a release; return the finished deployment or raise (rolled back...)."""
+        ctx = self.ctx
+        self._acquire(force=break_lock)
+        try:
+            doc = ctx.store.load()
+            if doc.current is not None and not doc.current.terminal:
+                raise RefusedError(
+                    f"deployment {doc.current.id} is {doc.current.status}: "
+                    "run `zdd resume` to finish it or `zdd abort` to roll it back"
+                )
+            doc.archive_current()
+            try:
+                state = ctx.read()
+            except ListenerNotFound as exc:
+                raise InputError(f"{exc}; check the stack outputs (--outputs)") from None
+            stable = state.live
+            if stable is None:
+                raise DriftError(
+                    f"listener {state.arn} is split ({format_weights(state.weights)}) but the "
+                    "journal has no deployment in progress; a human must decide"
+                )
+            target = spec.to or other_colour(stable)
+            if target == stable:
+                ctx.emit("shift.noop", f"{target} already has all traffic; nothing to do")
+                dep = self._new_deployment(spec, stable, target, state)
+                dep.status, dep.finished_at = "promoted", ctx.clock.now()
+                return dep
+            ctx.emit("preflight.start", f"pre-flight: {target} alarms and health")
+            with refusal_recorded(ctx, doc, "preflight", spec.release, stable, target):
+                preflight(ctx, target)
+            dep = self._new_deployment(spec, stable, target, state)
+            doc.current = dep
+            ctx.emit(
+                "deployment.start",
+                f"deployment {dep.id}: {dep.release or 'traffic'} {stable} -> {target} "
+                f"by {spec.strategy}: {describe_schedule(spec.schedule)}",
+                dep=dep,
+                release=dep.release,
+            )
+            with refusal_recorded(ctx, doc, "pre_traffic", dep.release, stable, target, dep):
+                run_stage(ctx, "pre_traffic", dep, fatal=True)
+            with refusal_recorded(ctx, doc, "post_test_traffic", dep.release, stable, target, dep):
+                run_stage(ctx, "post_test_traffic", dep, fatal=True)
+            return self._drive(doc, state, journal_first=True)
+        finally:
+            self._release()
+
+    def resume(self, *, break_lock: bool = False) -> Deployment | None:
+        """Finish the deployment in the journal, or complete its rollback."""
+        dep = self.ctx.store.load().current
+        if dep is None or dep.terminal:
+            return None
+        self._check_listener(dep)
+        self._acquire(take_over=True, force=break_lock)
+        try:
+            doc = self.ctx.store.load()
+            dep = doc.current
+            if dep is None or dep.terminal:
+                return None
+            state = reconcile(self.ctx, doc)
+            self.ctx.emit(
+                "deployment.resume", f"resuming deployment {dep.id} ({dep.status})", dep=dep
+            )
+            if dep.status == "rolling_back" or dep.request == "abort":
+                roll_back(self.ctx, doc, Rollback("rollback completed by zdd resume"))
+            # Written at once: a run that lost its lease to this one sees the journal
+            # change under it and stops before its next move.
+            return self._drive(doc, state, journal_first=True)
+        finally:
+            self._release()
+
+    def request(self, what: Literal["promote", "abort"]) -> Deployment:
+        """``zdd promote`` / ``zdd abort``: tell the running zdd, or act when none runs."""
+        ctx = self.ctx
+        dep = ctx.store.load().current
+        if dep is None or dep.terminal:
+            raise InputError(f"no deployment in progress to {what}")
+        self._check_listener(dep)
+        try:
+            self._acquire(take_over=True)
+        except LockHeld:
+            # A live run holds the listener: it reads the request within one poll.
+            def ask(d: JournalDoc) -> None:
+                if d.current is not None and not d.current.terminal:
+                    d.current.request = what
+
+            update(ctx.store, ask)
+            ctx.emit("request", f"{what} requested; the running zdd acts within one poll")
+            return dep
+        try:
+            doc = ctx.store.load()
+            if doc.current is None or doc.current.terminal:
+                raise InputError(f"no deployment in progress to {what}")
+            dep = doc.current
+            if what == "abort":
+                # Abort is a human's call: roll back whatever the signals say.
+                with contextlib.suppress(ReleaseFailed):
+                    roll_back(ctx, doc, Rollback("aborted by zdd abort", status="aborted"))
+                return dep
+            done = protected(ctx, doc, lambda: self._finish_now(doc, reconcile(ctx, doc)))
+            self._after_promotion(done)
+            return done
+        finally:
+            self._release()
+
+    # -- the machine ------------------------------------------------------
+
+    def _acquire(self, *, take_over: bool = False, force: bool = False) -> None:
+        self.ctx.store.acquire(self.ctx.owner, take_over=take_over, force=force)
+        self.ctx.last_heartbeat = self.ctx.clock.now()
+
+    def _release(self) -> None:
+        # Best effort: a lease left behind expires, and `zdd resume` takes it over.
+        with contextlib.suppress(Exception):
+            self.ctx.store.release(self.ctx.owner)
+
+    def _check_listener(self, dep: Deployment) -> None:
+        """The outputs must name the listener the deployment was started on."""
+        if dep.listener_arn != self.ctx.router.arn:
+            raise InputError(
+                f"deployment {dep.id} runs on listener {dep.listener_arn}, but the stack "
+                f"outputs name {self.ctx.router.arn}: pass the outputs of the stack it was "
+                "started on (--outputs); nothing was touched"
+            )
+
+    def _new_deployment(
+        self, spec: ReleaseSpec, stable: Colour, target: Colour, state: ListenerState
+    ) -> Deployment:
+        return Deployment(
+            id=uuid.uuid4().hex[:10],
+            release=spec.release or self.ctx.versions.get(target),
+            strategy=spec.strategy,
+            from_colour=stable,
+            to_colour=target,
+            listener_arn=state.arn,
+            schedule=spec.schedule,
+            weights=dict(state.weights),
+            started_at=self.ctx.clock.now(),
+            migrations=list(spec.migrations),
+            actor=self.ctx.actor,
+            versions=dict(self.ctx.versions) or None,
+            zdd_version=__version__,
+        )
+
+    def _drive(
+        self, doc: JournalDoc, state: ListenerState, *, journal_first: bool = False
+    ) -> Deployment:
+        """Run the remaining steps; any failure of the new colour (or of zdd) rolls back
+        (``failures.protected``), including a failure to write the journal first."""
+
+        def work() -> Deployment:
+            if journal_first:
+                self.ctx.save(doc)
+            return self._steps(doc, state)
+
+        dep = protected(self.ctx, doc, work)
+        self._after_promotion(dep)
+        return dep
+
+    def _steps(self, doc: JournalDoc, state: ListenerState) -> Deployment:
+        ctx = self.ctx
+        dep = doc.current
+        assert dep is not None
+        fresh: ListenerState | None = state
+        if dep.step_index >= 0 and dep.baked_index < dep.step_index:
+            if bake(ctx, doc, dep.step_index) == "finish":
+                return self._finish_now(doc, fresh or ctx.read_checked(dep))
+            fresh = None
+        for index in range(dep.step_index + 1, len(dep.schedule)):
+            step = dep.schedule[index]
+            base = fresh or ctx.read_checked(dep)
+            run_stage(ctx, "pre_step", dep, fatal=True, step=index)
+            ctx.heartbeat(force=True)  # never move forward without the lease
+            fresh = move(ctx, doc, base, weights_for(dep.to_colour, step.percent), "step")
+            dep.step_index = index
+            ctx.save(doc)
+            run_stage(ctx, "post_step", dep, fatal=True, step=index)
+            if bake(ctx, doc, index) == "finish":
+                return self._finish_now(doc, fresh)
+            fresh = None
+        return self._promoted(doc)
+
+    def _finish_now(self, doc: JournalDoc, state: ListenerState) -> Deployment:
+        dep = doc.current
+        assert dep is not None
+        self.ctx.emit("promote.now", "promoted by zdd promote: moving all traffic now", dep=dep)
+        if dep.weights.get(dep.to_colour) != 100:
+            self.ctx.heartbeat(force=True)
+            move(self.ctx, doc, state, weights_for(dep.to_colour, 100), "step")
+        dep.step_index = len(dep.schedule) - 1
+        return self._promoted(doc)
+
+    def _promoted(self, doc: JournalDoc) -> Deployment:
+        ctx = self.ctx
+        dep = doc.current
+        assert dep is not None
+        final = ctx.read_checked(dep)  # read back the end state once more
+        dep.status, dep.finished_at, dep.request = "promoted", ctx.clock.now(), None
+        ctx.emit(
+            "deployment.promoted",
+            f"{dep.to_colour} is live ({format_weights(final.weights)}); "
+            f"{dep.from_colour} kept warm for rollback",
+            "success",
+            dep=dep,
+        )
+        record_promotion(ctx, doc)
+        return dep
+
+    def _after_promotion(self, dep: Deployment) -> None:
+        """Cosmetic once the promotion is journalled: users are already on the new colour."""
+        ctx = self.ctx
+        try:
+            ctx.router.point_test_listener(dep.from_colour)
+        except Exception as exc:
+            ctx.emit("test_listener.failed", f"test listener not repointed: {exc}", "warning")
+        run_stage(ctx, "post_promote", dep, fatal=False)

@@ -1,0 +1,1 @@
+"""What people and CI read about releases: status, history, verdicts, a run's outcome."""
