@@ -162,9 +162,11 @@ checkov: $(STAMP) $(CHECKOV)
 
 # Wall time from make's start, installs included: printed at the end of `make test`.
 _T0 := $(shell date +%s)
-# pytest-xdist, one worker per core; tests that share a stack or a server are grouped
-# (xdist_group) so they run on one worker, each group's server started once.
-PYTEST := $(BIN)/pytest -n auto --dist loadgroup --durations=15 --durations-min=1
+# pytest-xdist: four workers on two cores, since most integration tests wait (terraform,
+# the provider's fixed sleeps) rather than compute. loadscope: each module runs on one
+# worker, in order (tests of a module share a stack, a pipeline or results), each worker
+# with one emulator (tests/integration/conftest.py).
+PYTEST := $(BIN)/pytest -n 4 --dist loadscope --durations=15 --durations-min=1
 
 test: toolchain lint typecheck fmt-check tools browser
 	ZDD_REQUIRE_CHROMIUM=1 $(PYTEST) -q

@@ -140,16 +140,26 @@ def moto_server_process(
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(400):  # up to 20 s for a cold start
+        deadline = time.monotonic() + 60  # a cold start on a loaded machine is slow
+        while True:
             try:
                 urllib.request.urlopen(f"{url}/moto-api/", timeout=1).read()
                 break
             except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"the emulator ({' '.join(command)}) did not answer on {url}"
+                        + (f": it exited {proc.returncode}" if proc.returncode is not None else "")
+                    ) from None
                 time.sleep(0.05)
         yield url
     finally:
         proc.terminate()
-        proc.wait(10)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:  # a server busy with a request may ignore SIGTERM
+            proc.kill()
+            proc.wait()
 
 
 @contextlib.contextmanager

@@ -1,10 +1,12 @@
 """The integration tier's emulator: one moto with zdd's additions per pytest worker.
 
 Started once per worker (``emulator_url``) and emptied for each module that asks for a
-fresh account (``server``). Modules whose tests share state in that account (an applied
-stack, a pipeline's history) are marked ``xdist_group`` so that one worker runs them all,
-one after the other; pytest tears a module's fixtures down before the next module's start,
-so two modules never use the worker's emulator at once.
+fresh account (``server``). The suite runs with ``--dist loadscope``: every module runs on
+one worker, in order, so tests that share state in that account (an applied stack, a
+pipeline's history, the fault trials' results) stay together; pytest tears a module's
+fixtures down before the next module starts, so two modules never use one emulator at once.
+(``--dist loadgroup`` with ``xdist_group`` marks would be finer, but pytest-xdist 3.8 cannot
+group under pytest 9.2: it renames node ids, which pytest 9.2 no longer lets it do.)
 """
 
 from __future__ import annotations

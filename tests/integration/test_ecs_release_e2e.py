@@ -29,8 +29,7 @@ from generator.demo.moto import (
 )
 from tests.conftest import ROOT
 
-# One worker runs these tests, in order: they share state in the worker's emulator.
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("ecs_release")]
+pytestmark = pytest.mark.integration
 BIN = Path(sys.executable).parent
 
 

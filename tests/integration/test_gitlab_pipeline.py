@@ -37,8 +37,7 @@ from generator.demo.moto import create_network, environment_with_network
 from generator.pipeline import Pins
 from tests.conftest import ROOT
 
-# One worker runs these tests, in order: they share state in the worker's emulator.
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("gitlab_pipeline")]
+pytestmark = pytest.mark.integration
 GITLAB_CI_LOCAL = ROOT / ".tools" / "node_modules" / ".bin" / "gitlab-ci-local"
 BIN = Path(sys.executable).parent
 ROLE = "arn:aws:iam::123456789012:role/zdd-staging-{}"

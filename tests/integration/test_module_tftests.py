@@ -23,8 +23,7 @@ import pytest
 from generator.demo.moto import create_network, terraform_environ
 from tests.conftest import ROOT
 
-# One worker runs these tests, in order: they share state in the worker's emulator.
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("module_tftests")]
+pytestmark = pytest.mark.integration
 
 MODULES = sorted(p.name for p in (ROOT / "modules").iterdir() if (p / "tests").is_dir())
 KINDS = ("mock", "moto")

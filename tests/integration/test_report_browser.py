@@ -20,8 +20,7 @@ from tests.support.browser import Chromium, find_chromium, network_witness
 from tests.support.png import colours, read_png
 from tests.support.report_sample import sample_report
 
-# One worker runs these tests: they share what their module fixtures built.
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("report_browser")]
+pytestmark = pytest.mark.integration
 
 BLUE, GREEN = (0x25, 0x63, 0xEB), (0x16, 0xA3, 0x4A)  # the two colours' lines
 STATE_OK, STATE_UNKNOWN, STATE_FIRING = (0x22, 0xC5, 0x5E), (0xF5, 0x9E, 0x0B), (0xDC, 0x26, 0x26)

@@ -33,12 +33,7 @@ from generator.demo.moto import (
 from generator.infra.outputs import StackOutputs, parse_outputs
 from tests.conftest import ROOT
 
-# One worker runs these tests, in order: they share state in the worker's emulator.
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.timeout(600),
-    pytest.mark.xdist_group("stack_apply"),
-]
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
 
 ENVIRONMENTS = ("staging", "production")
 ZDD = str(Path(sys.executable).parent / "zdd")

@@ -24,8 +24,7 @@ import generator
 from tests.conftest import ROOT
 from tests.unit.config.test_scaffold import FILLED
 
-# One worker runs these tests: they share what their module fixtures built.
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("wheel")]
+pytestmark = pytest.mark.integration
 
 
 def _run(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:

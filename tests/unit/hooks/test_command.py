@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from pathlib import Path
 
 from generator.config import Hook
@@ -27,7 +28,18 @@ def test_a_hook_that_runs_too_long_is_stopped_with_its_children(tmp_path: Path) 
     [result] = run_hooks([Hook(command=["sh", "-c", script], timeout_seconds=0.5)], cwd=tmp_path)
     assert not result.ok and result.detail == "timed out after 0.5s"
     pid = int((tmp_path / "child.pid").read_text())
-    assert not _running(pid)  # the whole process group was stopped
+    assert _ends_soon(pid)  # the whole process group was stopped
+
+
+def _ends_soon(pid: int, within: float = 10.0) -> bool:
+    """The kernel delivers SIGKILL to the hook's child asynchronously: on a loaded machine
+    /proc may still show it for a moment after the hook's own process was reaped."""
+    deadline = time.monotonic() + within
+    while _running(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
 
 
 def _running(pid: int) -> bool:
