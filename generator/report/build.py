@@ -8,6 +8,7 @@ from pathlib import Path
 
 from generator.errors import InputError
 from generator.files import atomic_write
+from generator.journal.archive import load_full
 from generator.journal.model import Deployment, JournalDoc, Refusal
 from generator.journal.store import DeploymentStore
 
@@ -63,7 +64,7 @@ def export(
     """Read the journal once; write the HTML report to ``html``, render Markdown if asked."""
     from generator.report.markdown import render_markdown
 
-    chosen = select(store.load(), deployment_id, last)
+    chosen = select(load_full(store), deployment_id, last)
     report = Report(
         chosen.service,
         chosen.environment,

@@ -12,6 +12,7 @@ from generator.errors import InputError
 from generator.events import jsonable
 from generator.infra.ecs import EcsServices
 from generator.infra.outputs import StackOutputs
+from generator.journal.archive import load_full
 from generator.journal.model import Deployment, LockInfo
 from generator.journal.store import DeploymentStore
 from generator.rollout.capacity import Savings, savings
@@ -126,7 +127,7 @@ def gather_status(
     services: EcsServices | None = None,
     now: float | None = None,
 ) -> StatusReport:
-    doc = store.load()
+    doc = load_full(store) if history else store.load()
     check_same_listener(doc.current, outputs.listener_arn)
     state = AlbListenerRouter(elbv2, outputs).read()  # a listener that is gone: exit 4
     alarms: dict[Colour, list[AlarmState]] = {}
