@@ -1,4 +1,4 @@
-"""The journal in DynamoDB: two items of one table, written conditionally, for shared runners."""
+"""The journal in DynamoDB: items of one table, written conditionally, for shared runners."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from generator.errors import LeaseLost, LockHeld, StoreError
-from generator.journal.model import JournalDoc, LockInfo, dump_journal
+from generator.journal.budget import ITEM_LIMIT
+from generator.journal.compact import compact, dump_record
+from generator.journal.model import Deployment, JournalDoc, LockInfo, dump_journal
 from generator.journal.protocol import (
     DEFAULT_LEASE_SECONDS,
     Owner,
@@ -25,11 +27,28 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
 
-class DynamoStore:
-    """Journal and lock as two items of one table, written conditionally.
+def item_size(item: dict[str, Any]) -> int:
+    """The bytes DynamoDB counts for ``item``: attribute names and values, UTF-8.
 
-    Items: ``journal#SERVICE#ENV`` holds the document and its version;
-    ``lock#SERVICE#ENV`` holds owner, lease expiry and the last heartbeat.
+    A number counts at most its digits plus one, so this never undercounts.
+    """
+    size = 0
+    for name, value in item.items():
+        size += len(name.encode("utf-8"))
+        if "S" in value:
+            size += len(value["S"].encode("utf-8", "surrogatepass"))
+        else:
+            size += len(value["N"]) + 1
+    return size
+
+
+class DynamoStore:
+    """Journal and lock as items of one table (key schema: ``pk`` only), written conditionally.
+
+    Items: ``journal#SERVICE#ENV`` holds the document and its version (the live
+    item, bounded by journal/budget.py); ``journal#SERVICE#ENV#archive#NNNNNN``
+    holds archived deployment NNNNNN, immutable once written; ``lock#SERVICE#ENV``
+    holds owner, lease expiry and the last heartbeat.
     """
 
     def __init__(
@@ -88,9 +107,111 @@ class DynamoStore:
                 "changed"
             ) from None
 
+    def archive_key(self, seq: int) -> str:
+        return f"{self.doc_key}#archive#{seq:06d}"
+
+    def _check_size(self, item: dict[str, Any]) -> None:
+        size = item_size(item)
+        if size > ITEM_LIMIT:
+            raise StoreError(
+                f"dynamodb://{self.table}: journal not written: item {item['pk']['S']} would be "
+                f"{size} bytes, over DynamoDB's limit of {ITEM_LIMIT}"
+            )
+
+    def _archive(self, seq: int, dep: Deployment, expected: int) -> None:
+        """Write archived deployment ``seq`` before the live item stops holding it.
+
+        A crash or a lost race in between leaves the record written and the live item
+        unchanged; the next write archives the same deployment under the same number
+        (the oldest ones leave first) and finds it there. A record of another
+        deployment under that number is a leftover only while the live item is still
+        at ``expected``; otherwise another writer committed it and we are stale.
+        """
+        item = {
+            "pk": {"S": self.archive_key(seq)},
+            "deployment_id": {"S": dep.id},
+            "doc": {"S": dump_record(dep)},
+        }
+        self._check_size(item)
+        try:
+            self._put_archive(item, "attribute_not_exists(pk)", {})
+            return
+        except Exception as exc:
+            if not self._conditional_failed(exc):
+                raise
+        with self._calls():
+            there = self.client.get_item(
+                TableName=self.table, Key={"pk": item["pk"]}, ConsistentRead=True
+            ).get("Item", {})
+        other = there.get("deployment_id", {}).get("S")
+        if other == dep.id:
+            return  # archived by an earlier attempt; archive records never change
+        if self._live_version() != expected:
+            raise VersionConflict(f"dynamodb://{self.table}: changed by another writer")
+        try:
+            self._put_archive(item, "#d = :other", {":other": {"S": other or ""}})
+        except Exception as exc:
+            if self._conditional_failed(exc):
+                raise VersionConflict(
+                    f"dynamodb://{self.table}: changed by another writer"
+                ) from None
+            raise
+
+    def _put_archive(self, item: dict[str, Any], condition: str, values: dict[str, Any]) -> None:
+        extra: dict[str, Any] = {"ExpressionAttributeValues": values} if values else {}
+        if values:
+            extra["ExpressionAttributeNames"] = {"#d": "deployment_id"}
+        with self._calls():
+            self.client.put_item(
+                TableName=self.table, Item=item, ConditionExpression=condition, **extra
+            )
+
+    def _live_version(self) -> int:
+        with self._calls():
+            item = self.client.get_item(
+                TableName=self.table,
+                Key={"pk": {"S": self.doc_key}},
+                ConsistentRead=True,
+                ProjectionExpression="version",
+            ).get("Item", {})
+        return int(item.get("version", {}).get("N", "0"))
+
+    def load_archive(self, doc: JournalDoc) -> list[Deployment]:
+        """Archived deployments 0 .. ``doc.archived``-1, oldest first (for history views)."""
+        found: dict[str, Deployment] = {}
+        keys = [self.archive_key(seq) for seq in range(doc.archived)]
+        for start in range(0, len(keys), 100):  # BatchGetItem reads up to 100 keys
+            for item in self._batch_get(keys[start : start + 100]):
+                try:
+                    found[item["pk"]["S"]] = Deployment.model_validate_json(item["doc"]["S"])
+                except (KeyError, ValidationError):
+                    raise StoreError(
+                        f"dynamodb://{self.table}: archive item {item['pk']['S']} is corrupt"
+                    ) from None
+        return [found[k] for k in keys if k in found]
+
+    def _batch_get(self, keys: list[str]) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        request: Any = {self.table: {"Keys": [{"pk": {"S": k}} for k in keys]}}
+        for _ in range(8):
+            with self._calls():
+                reply = self.client.batch_get_item(RequestItems=request)
+            items += reply.get("Responses", {}).get(self.table, [])
+            request = reply.get("UnprocessedKeys") or {}
+            if not request:
+                return items
+        raise StoreError(f"dynamodb://{self.table}: the history archive is throttled; try again")
+
     def save(self, doc: JournalDoc) -> None:
+        """Archive what leaves the live item, then write the live item conditionally."""
         expected = doc.version
-        text = dump_journal(doc, expected + 1)
+        plan = compact(doc)
+        text = dump_journal(plan.live, expected + 1)
+        self._check_size(
+            {"pk": {"S": self.doc_key}, "version": {"N": str(expected + 1)}, "doc": {"S": text}}
+        )
+        for offset, dep in enumerate(plan.evicted):
+            self._archive(plan.first_seq + offset, dep, expected)
         doc.version += 1
         condition: dict[str, Any]
         if expected == 0:
@@ -118,6 +239,7 @@ class DynamoStore:
                     f"dynamodb://{self.table}: changed by another writer"
                 ) from None
             raise
+        plan.settle(doc)
 
     def lock_info(self) -> LockInfo | None:
         with self._calls():

@@ -1,8 +1,11 @@
-"""The journal in a local directory: one JSON document, atomically replaced, and a lease file."""
+"""The journal in a local directory: one JSON document, atomically replaced, an archive of
+older deployments (one JSON line each, appended) and a lease file."""
 
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,7 +15,8 @@ from pydantic import ValidationError
 
 from generator.errors import LeaseLost, LockHeld, StoreError
 from generator.files import atomic_write
-from generator.journal.model import JournalDoc, LockInfo, dump_journal
+from generator.journal.compact import compact, dump_record
+from generator.journal.model import Deployment, JournalDoc, LockInfo, dump_journal
 from generator.journal.protocol import (
     DEFAULT_LEASE_SECONDS,
     Owner,
@@ -24,7 +28,13 @@ from generator.journal.protocol import (
 
 
 class LocalStore:
-    """One JSON document per service and environment in a directory, atomically replaced."""
+    """One JSON document per service and environment in a directory, atomically replaced.
+
+    The document keeps to the same budgets as in DynamoDB (journal/budget.py): a file
+    has no item limit, but rewriting thousands of deployments on every poll would be
+    slow, and one code path keeps the two stores alike. Older deployments are
+    appended to ``SERVICE-ENV.archive.jsonl`` before the document stops holding them.
+    """
 
     def __init__(
         self,
@@ -43,6 +53,7 @@ class LocalStore:
         stem = f"{service}-{environment}"
         self.path = self.directory / f"{stem}.json"
         self.lease_path = self.directory / f"{stem}.lock.json"
+        self.archive_path = self.directory / f"{stem}.archive.jsonl"
         self._mutex_path = self.directory / f".{stem}.mutex"
 
     def describe(self) -> str:
@@ -94,9 +105,46 @@ class LocalStore:
             on_disk = self._read_doc()
             if on_disk.version != doc.version:
                 raise VersionConflict(f"{self.path}: changed by another writer")
-            text = dump_journal(doc, doc.version + 1, indent=2)
+            plan = compact(doc)
+            text = dump_journal(plan.live, doc.version + 1, indent=2)
+            if plan.evicted:
+                self._append_archive(plan.first_seq, plan.evicted)
             self._write(self.path, text + "\n")
             doc.version += 1
+            plan.settle(doc)
+
+    def _append_archive(self, first_seq: int, deployments: list[Deployment]) -> None:
+        """Append archived deployments; a line written again after a crash is read once."""
+        lines = "".join(
+            f'{{"seq": {first_seq + i}, "deployment": {dump_record(d)}}}\n'
+            for i, d in enumerate(deployments)
+        )
+        try:
+            with self.archive_path.open("a", encoding="utf-8") as out:
+                out.write(lines)
+                out.flush()
+                os.fsync(out.fileno())
+        except OSError as exc:
+            raise StoreError(
+                f"{self.archive_path}: cannot be written ({exc.strerror or exc})"
+            ) from None
+
+    def load_archive(self, doc: JournalDoc) -> list[Deployment]:
+        """Archived deployments 0 .. ``doc.archived``-1, oldest first (for history views)."""
+        found: dict[int, Deployment] = {}
+        try:
+            lines = self.archive_path.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return []
+        except (OSError, UnicodeDecodeError) as exc:
+            raise StoreError(f"{self.archive_path}: cannot be read ({exc})") from None
+        for line in lines:
+            try:
+                record = json.loads(line)
+                found[int(record["seq"])] = Deployment.model_validate(record["deployment"])
+            except (ValueError, KeyError, TypeError):
+                continue  # a line cut by a crash: its deployment was written again
+        return [found[seq] for seq in sorted(found) if seq < doc.archived]
 
     def lock_info(self) -> LockInfo | None:
         try:

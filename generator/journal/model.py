@@ -18,10 +18,10 @@ from pydantic_core import PydanticSerializationError
 
 from generator.colours import Colour
 from generator.errors import StoreError
+from generator.journal.budget import REFUSALS_KEPT
 from generator.journal.verdicts import CheckVerdict, StepVerdicts
 
-SCHEMA = 1
-HISTORY_LIMIT = 100
+SCHEMA = 2  # 2: older deployments live in archive records (``archived``); records have budgets
 
 Status = Literal[
     "in_progress",  # moving traffic or baking
@@ -174,21 +174,27 @@ class JournalDoc(JournalModel):
     environment: str
     version: int = 0  # bumped on every write; conditional writes compare it
     current: Deployment | None = None
+    # The most recent finished deployments, oldest first. The store moves older ones
+    # to archive records 0 .. archived-1 (see journal/budget.py); history views read
+    # them with ``journal.archive.load_full``.
     history: list[Deployment] = Field(default_factory=list)
+    archived: int = 0
+    # Migrations shipped by promoted deployments that were archived: the gate still
+    # needs to know they ran.
+    archived_migrations: list[str] = Field(default_factory=list)
     finalized_migrations: list[str] = Field(default_factory=list)
     refusals: list[Refusal] = Field(default_factory=list)
     capacity: list[CapacityChange] = Field(default_factory=list)
 
     def archive_current(self) -> None:
-        """Move a finished deployment into the bounded history."""
+        """Move a finished deployment into the history (the store bounds what stays inline)."""
         if self.current is not None and self.current.terminal:
             self.history.append(self.current)
-            self.history = self.history[-HISTORY_LIMIT:]
             self.current = None
 
     def record_refusal(self, refusal: Refusal) -> None:
         """Keep a refusal in the bounded audit log."""
-        self.refusals = [*self.refusals, refusal][-HISTORY_LIMIT:]
+        self.refusals = [*self.refusals, refusal][-REFUSALS_KEPT:]
 
     def last_promoted(self) -> Deployment | None:
         candidates = [d for d in [*self.history, self.current] if d and d.status == "promoted"]

@@ -41,6 +41,33 @@ class Finding:
         return data
 
 
+# A constraint on an added column is judged as the same constraint added on its own
+# (ADD CONSTRAINT): where old code's writes can violate it, it is contract.
+_VIOLABLE = {
+    "UniqueColumnConstraint": "a UNIQUE column: old code's writes (defaults included) may "
+    "collide, and the unique index is built while writes wait",
+    "PrimaryKeyColumnConstraint": "a PRIMARY KEY column: old code's writes may violate it",
+    "CheckColumnConstraint": "a CHECK constraint old code's writes may violate (it may name "
+    "other columns)",
+    "Reference": "a foreign key old code's writes may violate",
+}
+# Filling every existing row (identity, auto-increment, stored expressions) rewrites the
+# table while writes wait.
+_REWRITES = {
+    "GeneratedAsIdentityColumnConstraint": "an identity column",
+    "AutoIncrementColumnConstraint": "an AUTO_INCREMENT column",
+}
+_HARMLESS = {
+    "DefaultColumnConstraint",
+    "NotNullColumnConstraint",
+    "CollateColumnConstraint",
+    "CharacterSetColumnConstraint",
+    "CommentColumnConstraint",
+    "OnUpdateColumnConstraint",
+}
+_SERIAL = ("SERIAL", "BIGSERIAL", "SMALLSERIAL")
+
+
 def _has_not_null(column: exp.ColumnDef) -> tuple[bool, bool]:
     from sqlglot import exp
 
@@ -49,21 +76,61 @@ def _has_not_null(column: exp.ColumnDef) -> tuple[bool, bool]:
         kind = constraint.args.get("kind")
         if isinstance(kind, exp.NotNullColumnConstraint) and not kind.args.get("allow_null"):
             not_null = True
-        if isinstance(kind, exp.PrimaryKeyColumnConstraint):
-            not_null = True
         if isinstance(kind, exp.DefaultColumnConstraint):
             has_default = True
     return not_null, has_default
+
+
+def _column_constraint(kind: exp.Expr | None, dialect: Dialect) -> tuple[Class, str] | None:
+    name = type(kind).__name__
+    if name in _VIOLABLE:
+        return "contract", f"adds {_VIOLABLE[name]}"
+    if name in _REWRITES:
+        return "contract", f"adds {_REWRITES[name]}: filling existing rows blocks writes"
+    if name == "ComputedColumnConstraint":
+        assert kind is not None
+        # Postgres before 18 stores every generated column; MySQL and SQLite compute a
+        # VIRTUAL one on read (adding it is metadata only).
+        if dialect == "postgres" or kind.args.get("persisted"):
+            return "contract", "adds a stored generated column: filling it blocks writes"
+        return None
+    if name in _HARMLESS:
+        return None
+    return "unknown", f"adds a column with a constraint zdd cannot judge ({name})"
+
+
+def _added_column(column: exp.ColumnDef, dialect: Dialect) -> tuple[Class, str]:
+    for constraint in column.args.get("constraints") or []:
+        verdict = _column_constraint(constraint.args.get("kind"), dialect)
+        if verdict is not None:
+            return verdict
+    kind = column.args.get("kind")
+    if dialect == "postgres" and kind is not None and kind.sql("postgres").upper() in _SERIAL:
+        return "contract", "adds a serial column: filling existing rows blocks writes"
+    not_null, has_default = _has_not_null(column)
+    if not_null and not has_default:
+        return "contract", "adds a NOT NULL column without a default: old code's inserts fail"
+    return "expand", "adds a column old code can ignore"
+
+
+def _added_constraint(action: exp.Expr, dialect: Dialect) -> tuple[Class, str]:
+    from sqlglot import exp
+
+    parts = action.expressions
+    if (
+        dialect == "mysql"
+        and parts
+        and all(isinstance(p, exp.IndexColumnConstraint) and not p.args.get("kind") for p in parts)
+    ):
+        return "expand", "adds an index (MySQL builds it online, as CREATE INDEX)"
+    return "contract", "adds a constraint old code's writes may violate"
 
 
 def _alter_action(action: exp.Expr, dialect: Dialect) -> tuple[Class, str]:
     from sqlglot import exp
 
     if isinstance(action, exp.ColumnDef):
-        not_null, has_default = _has_not_null(action)
-        if not_null and not has_default:
-            return "contract", "adds a NOT NULL column without a default: old code's inserts fail"
-        return "expand", "adds a column old code can ignore"
+        return _added_column(action, dialect)
     if isinstance(action, exp.Drop):
         kind = str(action.args.get("kind") or "COLUMN").upper()
         return "contract", f"drops a {kind.lower()} old code may rely on"
@@ -88,7 +155,7 @@ def _alter_action(action: exp.Expr, dialect: Dialect) -> tuple[Class, str]:
             return "contract", "sets NOT NULL on an existing column: old code may write NULL"
         return "unknown", "an ALTER COLUMN zdd cannot judge"
     if isinstance(action, exp.AddConstraint):
-        return "contract", "adds a constraint old code's writes may violate"
+        return _added_constraint(action, dialect)
     if type(action).__name__.startswith("Drop"):  # DropPrimaryKey and kin
         return "contract", "drops a key or constraint old code may rely on"
     return "unknown", f"an ALTER TABLE action zdd cannot judge ({type(action).__name__})"

@@ -54,7 +54,7 @@ def _shipped(store: DeploymentStore) -> dict[str, str | None]:
     """Path -> content hash of every migration shipped or finalized (None: not recorded)."""
     doc = store.load()
     shipped: dict[str, str | None] = {}
-    entries = list(doc.finalized_migrations)
+    entries = [*doc.finalized_migrations, *doc.archived_migrations]
     for dep in [*doc.history, doc.current]:
         if dep is not None and dep.status == "promoted":
             entries.extend(dep.migrations)

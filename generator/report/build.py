@@ -8,6 +8,7 @@ from pathlib import Path
 
 from generator.errors import InputError
 from generator.files import atomic_write
+from generator.journal.archive import load_full
 from generator.journal.model import JournalDoc
 from generator.journal.protocol import DeploymentStore
 from generator.report.html import render_html
@@ -55,7 +56,7 @@ def export(
     now: float | None = None,
 ) -> Exported:
     """Read the journal once; write the HTML report to ``html``, render Markdown if asked."""
-    chosen = select(store.load(), deployment_id, last)
+    chosen = select(load_full(store), deployment_id, last)
     report = Report(
         chosen.service,
         chosen.environment,

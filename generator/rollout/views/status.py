@@ -11,6 +11,7 @@ from generator.errors import InputError
 from generator.events import jsonable
 from generator.infra.ecs import EcsServices
 from generator.infra.outputs import StackOutputs
+from generator.journal.archive import load_full
 from generator.journal.model import Deployment, LockInfo
 from generator.journal.protocol import DeploymentStore
 from generator.rollout.aws.alarms import AlarmWatcher
@@ -120,7 +121,7 @@ def gather_status(
     services: EcsServices | None = None,
     now: float | None = None,
 ) -> StatusReport:
-    doc = store.load()
+    doc = load_full(store) if history else store.load()
     check_same_listener(doc.current, outputs.listener_arn)
     state = AlbListenerRouter(elbv2, outputs).read()  # a listener that is gone: exit 4
     alarms: dict[Colour, list[AlarmState]] = {}
