@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from generator.colours import COLOURS, Colour
 from generator.errors import InputError
@@ -62,6 +62,16 @@ class StackOutputs(BaseModel):
                 raise ValueError(f"{colour}: at most 100 alarms per colour")
         return v
 
+    @model_validator(mode="after")
+    def _coherent(self) -> StackOutputs:
+        # The whole contract: fields that are each well formed but contradict each other.
+        from generator.infra.contract import contradictions
+
+        found = contradictions(self)
+        if found:
+            raise ValueError(found[0])
+        return self
+
     def colour_of_target_group(self, arn: str) -> Colour | None:
         for colour, tg in self.target_group_arns.items():
             if tg == arn:
@@ -106,7 +116,8 @@ def parse_outputs(text: str, source: str) -> StackOutputs:
         err = exc.errors()[0]
         loc = ".".join(str(p) for p in err["loc"])
         msg = str(err["msg"]).removeprefix("Value error, ")
-        raise InputError(f"{source}: {loc}: {msg}") from None
+        # A contradiction of the whole contract has no location: its message names the field.
+        raise InputError(f"{source}: {loc}: {msg}" if loc else f"{source}: {msg}") from None
 
 
 def load_outputs(path: Path) -> StackOutputs:
