@@ -35,6 +35,9 @@ def parse_colour(value: str | None, option: str) -> Colour | None:
 
 
 def print_json(data: Any) -> None:
+    from generator.cli._json_result import saw
+
+    saw(data)
     sys.stdout.write(json.dumps(data, indent=None, sort_keys=True, default=str) + "\n")
     sys.stdout.flush()
 

@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from generator.events.core import DeliveryReport, Event, Origin
+from generator.events.links import render_link
 from generator.events.text import iso, jsonable
 
 # start, each step, gate waiting, promoted, rolled back, refused
@@ -48,11 +49,15 @@ def link_for(template: str | None, event: Event, origin: Origin) -> str | None:
     """The deployment's link from a template such as ``https://ci/runs?zdd={deployment_id}``."""
     if not template or event.deployment is None:
         return None
-    return template.format(
-        deployment_id=urllib.parse.quote(event.deployment.id),
-        service=urllib.parse.quote(origin.service),
-        environment=urllib.parse.quote(origin.environment),
-    )
+    values = {
+        "deployment_id": urllib.parse.quote(event.deployment.id),
+        "service": urllib.parse.quote(origin.service),
+        "environment": urllib.parse.quote(origin.environment),
+    }
+    try:
+        return render_link(template, values)
+    except ValueError:
+        return None  # checked at load; a template built in code is not trusted either
 
 
 def payload(event: Event, origin: Origin, link_template: str | None = None) -> dict[str, Any]:

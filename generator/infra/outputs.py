@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from generator.bounded import OUTPUTS_FILE, read_capped
 from generator.colours import COLOURS, Colour
 from generator.errors import InputError
 
@@ -122,7 +123,7 @@ def parse_outputs(text: str, source: str) -> StackOutputs:
 
 def load_outputs(path: Path) -> StackOutputs:
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError:
-        raise InputError(f"{path}: --outputs file cannot be read") from None
+        text = read_capped(path, OUTPUTS_FILE, "--outputs file")
+    except (OSError, UnicodeDecodeError):
+        raise InputError(f"{path}: --outputs file cannot be read as UTF-8 text") from None
     return parse_outputs(text, str(path))

@@ -18,6 +18,7 @@ from typing import Any
 
 import jinja2
 
+from generator.bounded import SMALL_STATE, read_capped
 from generator.colours import COLOURS
 from generator.config import Environment
 from generator.errors import InputError
@@ -125,7 +126,7 @@ class _Manifest:
 def _read_manifest(out_dir: Path) -> _Manifest:
     """What zdd wrote last time; only names it could have written are believed."""
     try:
-        data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+        data = json.loads(read_capped(out_dir / MANIFEST, SMALL_STATE, "zdd manifest"))
         files = {str(f) for f in data.get("files", []) if "/" not in str(f) and str(f) != ".."}
         modules: dict[str, tuple[str, set[str]]] = {}
         for name, entry in (data.get("modules") or {}).items():

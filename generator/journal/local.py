@@ -10,6 +10,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 from pydantic import ValidationError
 
+from generator.bounded import JOURNAL_FILE, SMALL_STATE, read_capped
 from generator.errors import LeaseLost, LockHeld, StoreError
 from generator.files import atomic_write
 from generator.journal.model import JournalDoc, LockInfo, dump_journal
@@ -71,7 +72,7 @@ class LocalStore:
 
     def _read_doc(self) -> JournalDoc:
         try:
-            text = self.path.read_text(encoding="utf-8")
+            text = read_capped(self.path, JOURNAL_FILE, "journal")
         except FileNotFoundError:
             return JournalDoc(service=self.service, environment=self.environment)
         except UnicodeDecodeError:
@@ -100,7 +101,8 @@ class LocalStore:
 
     def lock_info(self) -> LockInfo | None:
         try:
-            return LockInfo.model_validate_json(self.lease_path.read_text(encoding="utf-8"))
+            text = read_capped(self.lease_path, SMALL_STATE, "lock file")
+            return LockInfo.model_validate_json(text)
         except FileNotFoundError:
             return None
         except (OSError, ValueError):  # ValueError: not UTF-8, not JSON, not a lease
