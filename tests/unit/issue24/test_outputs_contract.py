@@ -9,7 +9,7 @@ import pytest
 
 from generator.errors import InputError
 from generator.infra.outputs import EcsService, StackOutputs, parse_outputs
-from tests.unit.cli.test_errors import ELB, OUTPUTS, STAGING, no_aws, one_line  # noqa: F401
+from tests.unit.cli.test_errors import ELB, OUTPUTS, STAGING, one_line
 
 OTHER_LB_LISTENER = f"{ELB}:listener/app/other-lb/1111111111111111/2222222222222222"
 GREEN_TG = OUTPUTS.target_group_arns["green"]
@@ -82,7 +82,7 @@ def test_the_python_api_cannot_build_contradictory_outputs() -> None:
 def test_every_command_refuses_them_with_exit_2_before_aws(
     run_cli,  # type: ignore[no-untyped-def]
     tmp_path: Path,
-    no_aws: None,  # noqa: F811
+    no_aws: None,
     command: str,
     changes: dict[str, object],
     message: str,
