@@ -168,6 +168,9 @@ class Terraform:
         log.info("running: %s", " ".join(argv))
         if not self.working_dir.is_dir():
             raise InputError(f"{self.working_dir}: no such stack directory; run `zdd generate`")
+        from generator.infra.ownership import check_stack_files
+
+        check_stack_files(self.working_dir)
         proc = subprocess.Popen(
             argv,
             cwd=self.working_dir,
