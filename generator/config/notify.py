@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import Field, field_validator, model_validator
 
 from generator.config.base import Model
+from generator.events.address_guard import literal_refusal
 from generator.events.core import KINDS
 from generator.events.links import check_link_template
 from generator.events.notify import DEFAULT_EVENTS
@@ -58,6 +59,10 @@ class Webhooks(Model):
         for url in v:
             if not re.match(r"^https?://[^\s/]+", url):
                 raise ValueError(f"{url!r} must be an http(s) URL")
+            why = literal_refusal(url)
+            if why:
+                # The host only: a webhook URL's path is a secret.
+                raise ValueError(f"a webhook to {why.split()[0]}: zdd never posts there ({why})")
         return v
 
     @field_validator("events")

@@ -22,6 +22,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
+from generator.events.address_guard import guarded_opener
 from generator.events.core import DeliveryReport, Event, Origin
 from generator.events.links import render_link
 from generator.events.text import iso, jsonable
@@ -36,6 +37,7 @@ DEFAULT_EVENTS: tuple[str, ...] = (
     "deployment.refused",
 )
 PAYLOAD_VERSION = 1
+MAX_REPLY = 64 * 1024  # of a webhook's answer, read and dropped
 Warn = Callable[[str], None]
 
 
@@ -226,8 +228,9 @@ class WebhookSink(Notifier):
         request = urllib.request.Request(
             target, data=data, headers={"Content-Type": "application/json"}, method="POST"
         )
-        with urllib.request.urlopen(request, timeout=self.timeout) as response:
-            response.read()
+        # Only to allowed addresses, checked after DNS; no redirects (events.address_guard).
+        with guarded_opener().open(request, timeout=self.timeout) as response:
+            response.read(MAX_REPLY)
 
     def describe_target(self, target: str) -> str:
         return redact(target)
