@@ -238,3 +238,10 @@ def engine_for(
         hooks=hooks,
         hooks_cwd=hooks_cwd,
     )
+
+
+@pytest.fixture
+def no_aws(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any AWS call would fail at once (exit 1): an exit 2 proves none was made."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from generator import __version__, interrupts
+from generator.cli import _json_result
 from generator.errors import ZddError
 
 EXIT_CODES = """Exit codes: 0 done as asked; 1 release failed and rolled back (or a run-time
@@ -81,6 +82,7 @@ _register()
 def main() -> None:
     # SIGINT, SIGTERM (CI cancelling) and SIGHUP (a closed terminal) all roll back.
     interrupts.install()
+    _json_result.reset()
     try:
         code = app(standalone_mode=False)
         if isinstance(code, int) and code:
@@ -88,6 +90,7 @@ def main() -> None:
     except ZddError as exc:
         if _state["debug"]:
             traceback.print_exc()  # the traceback, and still the contract's exit code
+            _json_result.ensure_result(sys.argv[1:], exc.exit_code, str(exc))
             sys.exit(exc.exit_code)
         from generator.errors import ConfigError
 
@@ -96,6 +99,7 @@ def main() -> None:
         from generator.pipeline.plan_report import annotate_error
 
         annotate_error(str(exc), exc.exit_code)  # under GitHub Actions: an ::error:: annotation
+        _json_result.ensure_result(sys.argv[1:], exc.exit_code, str(exc))
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         print("zdd: interrupted", file=sys.stderr)
@@ -110,6 +114,9 @@ def main() -> None:
         show = getattr(exc, "show", None)
         if callable(show) and isinstance(getattr(exc, "exit_code", None), int):
             show()
+            _json_result.ensure_result(
+                sys.argv[1:], 2, str(exc).splitlines()[0] if str(exc) else ""
+            )
             sys.exit(2)
         if _state["debug"]:
             traceback.print_exc()
@@ -120,4 +127,5 @@ def main() -> None:
                 "(rerun with --debug for the traceback)",
                 file=sys.stderr,
             )
+        _json_result.ensure_result(sys.argv[1:], 1, type(exc).__name__, unexpected=True)
         sys.exit(1)

@@ -35,6 +35,9 @@ def parse_colour(value: str | None, option: str) -> Colour | None:
 
 
 def print_json(data: Any) -> None:
+    from generator.cli._json_result import saw
+
+    saw(data)
     sys.stdout.write(json.dumps(data, indent=None, sort_keys=True, default=str) + "\n")
     sys.stdout.flush()
 
@@ -77,6 +80,7 @@ def make_events(
 def env_store(env: Environment, url: str | None, profile: str | None) -> DeploymentStore:
     """The environment's journal store (``--store`` overrides), with ``--profile`` honoured."""
     from generator.journal import open_store
+    from generator.journal.store_checks import check_store
 
     def dynamodb() -> Any:
         from generator.aws import AwsClients
@@ -84,7 +88,9 @@ def env_store(env: Environment, url: str | None, profile: str | None) -> Deploym
         return AwsClients.from_environment(profile, env.region).dynamodb
 
     chosen = env.store.url if url is None else url  # `--store ""` is an error, not a default
-    return open_store(chosen, env.service, env.name, dynamodb=dynamodb)
+    store = open_store(chosen, env.service, env.name, dynamodb=dynamodb)
+    check_store(store)  # a file, a missing table, another key schema: exit 2 now
+    return store
 
 
 def checked_webhooks(urls: list[str] | None) -> list[str]:

@@ -17,6 +17,7 @@ from generator.config.model import Environment
 from generator.config.placeholders import placeholder_problems
 from generator.config.yamlfile import read_yaml
 from generator.errors import ConfigError, InputError
+from generator.files import ENV_FILE, read_capped
 
 _TYPE_NAMES = frozenset({"int", "float", "str", "bool", "list", "dict", "none"})
 
@@ -176,7 +177,7 @@ def load_environment(env: str | Path, cwd: Path | None = None) -> Environment:
     path = env if isinstance(env, Path) else resolve_env_path(env, cwd)
     display = display_path(path, cwd)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_capped(path, ENV_FILE, "environment file", display)
     except FileNotFoundError:
         raise InputError(_not_found(env, path, display)) from None
     except (OSError, UnicodeDecodeError) as exc:

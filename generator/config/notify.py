@@ -13,7 +13,9 @@ from typing import Any
 from pydantic import Field, field_validator, model_validator
 
 from generator.config.base import Model
+from generator.events.address_guard import literal_refusal
 from generator.events.core import KINDS
+from generator.events.links import check_link_template
 from generator.events.notify import DEFAULT_EVENTS
 
 SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
@@ -57,6 +59,10 @@ class Webhooks(Model):
         for url in v:
             if not re.match(r"^https?://[^\s/]+", url):
                 raise ValueError(f"{url!r} must be an http(s) URL")
+            why = literal_refusal(url)
+            if why:
+                # The host only: a webhook URL's path is a secret.
+                raise ValueError(f"a webhook to {why.split()[0]}: zdd never posts there ({why})")
         return v
 
     @field_validator("events")
@@ -90,12 +96,7 @@ class Webhooks(Model):
             return v
         if not re.match(r"^https?://[^\s/]+", v):
             raise ValueError(f"{v!r} must be an http(s) URL")
-        try:
-            v.format(deployment_id="d", service="s", environment="e")
-        except (KeyError, IndexError, ValueError) as exc:
-            raise ValueError(
-                f"{v!r}: only {{deployment_id}}, {{service}}, {{environment}} ({exc})"
-            ) from None
+        check_link_template(v)  # ValueError: one line, naming the placeholder
         return v
 
     @property

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal, TextIO
 
 from generator.events import Event, EventSink
+from generator.mdtext import md_text
 
 CiName = Literal["github", "gitlab"]
 
@@ -63,7 +64,7 @@ def _weights(event: Event) -> str:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return md_text(text)  # event messages carry hook output: plain text, never HTML
 
 
 @dataclass

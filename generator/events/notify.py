@@ -22,7 +22,9 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
+from generator.events.address_guard import guarded_opener
 from generator.events.core import DeliveryReport, Event, Origin
+from generator.events.links import render_link
 from generator.events.text import iso, jsonable
 
 # start, each step, gate waiting, promoted, rolled back, refused
@@ -35,6 +37,7 @@ DEFAULT_EVENTS: tuple[str, ...] = (
     "deployment.refused",
 )
 PAYLOAD_VERSION = 1
+MAX_REPLY = 64 * 1024  # of a webhook's answer, read and dropped
 Warn = Callable[[str], None]
 
 
@@ -48,11 +51,15 @@ def link_for(template: str | None, event: Event, origin: Origin) -> str | None:
     """The deployment's link from a template such as ``https://ci/runs?zdd={deployment_id}``."""
     if not template or event.deployment is None:
         return None
-    return template.format(
-        deployment_id=urllib.parse.quote(event.deployment.id),
-        service=urllib.parse.quote(origin.service),
-        environment=urllib.parse.quote(origin.environment),
-    )
+    values = {
+        "deployment_id": urllib.parse.quote(event.deployment.id),
+        "service": urllib.parse.quote(origin.service),
+        "environment": urllib.parse.quote(origin.environment),
+    }
+    try:
+        return render_link(template, values)
+    except ValueError:
+        return None  # checked at load; a template built in code is not trusted either
 
 
 def payload(event: Event, origin: Origin, link_template: str | None = None) -> dict[str, Any]:
@@ -221,8 +228,9 @@ class WebhookSink(Notifier):
         request = urllib.request.Request(
             target, data=data, headers={"Content-Type": "application/json"}, method="POST"
         )
-        with urllib.request.urlopen(request, timeout=self.timeout) as response:
-            response.read()
+        # Only to allowed addresses, checked after DNS; no redirects (events.address_guard).
+        with guarded_opener().open(request, timeout=self.timeout) as response:
+            response.read(MAX_REPLY)
 
     def describe_target(self, target: str) -> str:
         return redact(target)

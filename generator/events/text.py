@@ -8,7 +8,6 @@ what it waits for and how long is left instead of going quiet.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
 from collections.abc import Mapping
@@ -16,6 +15,7 @@ from dataclasses import asdict
 from typing import Any, TextIO
 
 from generator.events.core import Event, Origin
+from generator.timestamps import utc
 
 TIME_KEYS = frozenset({"at", "since", "expires"})
 SCHEMA_VERSION = 1
@@ -25,7 +25,7 @@ def iso(ts: float | None, *, millis: bool = True) -> str | None:
     """``2024-05-01T12:00:00.250Z``: UTC, ISO 8601; None stays None."""
     if ts is None:
         return None
-    moment = dt.datetime.fromtimestamp(ts, dt.UTC)
+    moment = utc(ts)
     text = moment.isoformat(timespec="milliseconds" if millis else "seconds")
     return text.replace("+00:00", "Z")
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import InputError
+from generator.files import PLAN_JSON, read_capped
 
 KNOWN_ACTIONS = frozenset({"no-op", "create", "read", "update", "delete", "forget"})
 
@@ -118,7 +119,7 @@ def parse_plan(data: Any, source: str) -> PlanSummary:
 def load_plan(path: Path) -> PlanSummary:
     """Read a ``terraform show -json`` file; unreadable or malformed input is exit 2."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_capped(path, PLAN_JSON, "plan JSON")
     except UnicodeDecodeError:
         raise _fail(str(path), "not JSON (not UTF-8 text); expected terraform show -json") from None
     except OSError as exc:

@@ -7,6 +7,8 @@ this layer never depends on the traffic engine.
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +16,7 @@ from pathlib import Path
 from generator.colours import Colour, other_colour
 from generator.config import Environment, is_image_tag
 from generator.errors import InputError, PlanRefused, TerraformError
+from generator.files import kind_of
 from generator.infra.ecs import VersionReader, deployed_versions
 from generator.infra.guard import Verdict, judge, refusal_message
 from generator.infra.outputs import StackOutputs, load_outputs
@@ -150,6 +153,7 @@ def guard_saved_plan(
 ) -> GuardedPlan:
     """The guard's verdict on a plan saved earlier (before applying exactly that plan)."""
     plan_path = _absolute(plan_file)
+    _check_plan_file(plan_file)
     summary = Terraform(stack_dir, echo=echo).show_plan(plan_path)
     colour = live_colour(
         env, stack_dir, read_live, live=live, outputs_file=outputs_file, first_apply=True
@@ -170,6 +174,18 @@ def judge_plan_file(
     summary = load_plan(plan_json)
     colour = live_colour(env, stack_dir, read_live, live=live, outputs_file=outputs_file)
     return GuardedPlan(plan_json, summary, judge(summary, colour))
+
+
+def _check_plan_file(plan_file: Path) -> None:
+    """A saved plan that is missing or not a file is bad input, before terraform runs."""
+    try:
+        mode = os.stat(plan_file).st_mode
+    except OSError:
+        raise InputError(
+            f"{plan_file}: no such plan file; save one with `zdd plan --out`"
+        ) from None
+    if not stat.S_ISREG(mode):
+        raise InputError(f"{plan_file}: a plan file must be a regular file, not {kind_of(mode)}")
 
 
 def _absolute(path: Path) -> Path:

@@ -21,9 +21,10 @@ import jinja2
 from generator.colours import COLOURS
 from generator.config import Environment
 from generator.errors import InputError
-from generator.files import atomic_write, check_encodable
+from generator.files import SMALL_STATE, atomic_write, check_encodable, check_regular, read_capped
 from generator.infra.assets import read_templates
 from generator.infra.hcl import hcl_value
+from generator.infra.ownership import Ownership, digest
 from generator.infra.vendor import VENDOR_DIR, VendoredModule, module_source, vendor, vendored_names
 
 MANIFEST = ".zdd-manifest.json"
@@ -113,6 +114,13 @@ def render_stack(
 class _Manifest:
     files: set[str]
     modules: dict[str, tuple[str, set[str]]]  # name -> (digest, paths inside the module)
+    hashes: dict[str, str] = field(default_factory=dict)  # path -> sha256 of what zdd wrote
+
+    def ownership(self) -> Ownership:
+        vendored = self.paths() - self.files
+        return Ownership(
+            self.hashes, frozenset(self.paths() - set(self.hashes)), frozenset(vendored)
+        )
 
     def paths(self) -> set[str]:
         return self.files | {
@@ -125,7 +133,7 @@ class _Manifest:
 def _read_manifest(out_dir: Path) -> _Manifest:
     """What zdd wrote last time; only names it could have written are believed."""
     try:
-        data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+        data = json.loads(read_capped(out_dir / MANIFEST, SMALL_STATE, "zdd manifest"))
         files = {str(f) for f in data.get("files", []) if "/" not in str(f) and str(f) != ".."}
         modules: dict[str, tuple[str, set[str]]] = {}
         for name, entry in (data.get("modules") or {}).items():
@@ -136,7 +144,9 @@ def _read_manifest(out_dir: Path) -> _Manifest:
             }
             if _MODULE_NAME.match(str(name)):
                 modules[str(name)] = (str(entry.get("digest", "")), paths)
-        return _Manifest(files, modules)
+        listed = files | {f"{VENDOR_DIR}/{n}/{p}" for n, (_, ps) in modules.items() for p in ps}
+        hashes = {str(k): str(v) for k, v in (data.get("sha256") or {}).items() if str(k) in listed}
+        return _Manifest(files, modules, hashes)
     except (OSError, ValueError, AttributeError, TypeError):
         return _Manifest(set(), {})
 
@@ -148,17 +158,30 @@ def _manifest_text(stack: RenderedStack) -> str:
             name: {"digest": module.digest, "files": sorted(module.files)}
             for name, module in sorted(stack.modules.items())
         }
+    data["sha256"] = {path: digest(text) for path, text in sorted(stack.all_files().items())}
     return json.dumps(data, indent=2) + "\n"
 
 
-def _write_if_changed(target: Path, text: str) -> None:
-    try:
-        if target.read_text(encoding="utf-8") == text:
-            return  # unchanged files keep their mtime: nothing downstream rebuilds
-    except (OSError, UnicodeDecodeError):
-        pass
-    target.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(target, text)
+def _to_write(out_dir: Path, stack: RenderedStack, previous: _Manifest) -> dict[str, str]:
+    """The files to write, all checked first: zdd replaces only what it wrote (InputError)."""
+    owned = previous.ownership()
+    skipped = {
+        f"{VENDOR_DIR}/{module.name}/{path}"
+        for module in stack.modules.values()
+        if _unchanged_module(out_dir, module, previous)
+        for path in module.files
+    }
+    return {
+        rel: text
+        for rel, text in sorted(stack.all_files().items())
+        if rel not in skipped and owned.needs_write(out_dir / rel, rel, text)
+    }
+
+
+def _unchanged_module(out_dir: Path, module: VendoredModule, previous: _Manifest) -> bool:
+    recorded = previous.modules.get(module.name)
+    base = out_dir / VENDOR_DIR / module.name
+    return recorded is not None and recorded[0] == module.digest and _all_there(base, module)
 
 
 def _prune_empty_dirs(out_dir: Path, removed: list[str]) -> None:
@@ -186,7 +209,9 @@ def write_stack(stack: RenderedStack, out_dir: Path) -> list[str]:
     Only paths listed in zdd's own manifest are ever removed, so a user's extra
     ``*.tf`` file or Terraform's ``.terraform/`` directory are never touched. A
     vendored module whose digest is the one recorded and whose files are all there,
-    at their size, is neither read nor rewritten. Returns the paths removed.
+    at their size, is neither read nor rewritten. A file zdd did not write (or that
+    was edited since) is never replaced: InputError before anything is written
+    (``infra.ownership``). Returns the paths removed.
     """
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(f"{out_dir}: --out must be a directory")
@@ -194,16 +219,16 @@ def write_stack(stack: RenderedStack, out_dir: Path) -> list[str]:
     previous = _read_manifest(out_dir)
     wanted = stack.all_files()
     check_encodable(wanted)  # a file that cannot be written stops the stack before any is
-    for name, text in sorted(stack.files.items()):
-        _write_if_changed(out_dir / name, text)
-    for module in stack.modules.values():
-        recorded = previous.modules.get(module.name)
-        base = out_dir / VENDOR_DIR / module.name
-        if recorded is not None and recorded[0] == module.digest and _all_there(base, module):
-            continue
-        for path, text in module.files.items():
-            _write_if_changed(base / path, text)
-    stale = sorted(previous.paths() - set(wanted))
+    check_regular(out_dir / MANIFEST)
+    for rel, text in _to_write(out_dir, stack, previous).items():  # checked before any write
+        (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(out_dir / rel, text)
+    owned = previous.ownership()
+    stale = [
+        name
+        for name in sorted(previous.paths() - set(wanted))
+        if owned.may_remove(out_dir / name, name)  # edited since: the user's now, kept
+    ]
     for name in stale:
         (out_dir / name).unlink(missing_ok=True)
     _prune_empty_dirs(out_dir, stale)

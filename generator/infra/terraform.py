@@ -26,7 +26,7 @@ from python_terraform import IsFlagged, IsNotFlagged
 from python_terraform import Terraform as _PyTerraform
 
 from generator.errors import InputError, TerraformError
-from generator.files import atomic_write
+from generator.files import SMALL_STATE, atomic_write, read_capped
 
 if TYPE_CHECKING:
     from generator.infra.outputs import StackOutputs
@@ -82,9 +82,9 @@ def check_version(binary: str) -> tuple[int, int, int]:
     cache = _version_cache()
     key = _binary_key(binary)
     try:
-        known = json.loads(cache.read_text(encoding="utf-8"))
+        known = json.loads(read_capped(cache, SMALL_STATE, "terraform version cache"))
         cached = known.get(key)
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError, AttributeError, InputError):  # a bad cache is asked again
         known, cached = {}, None
     if isinstance(cached, list) and len(cached) == 3:
         return (int(cached[0]), int(cached[1]), int(cached[2]))
@@ -101,14 +101,21 @@ def check_version(binary: str) -> tuple[int, int, int]:
     return parsed
 
 
+MAX_VERSION_ANSWER = 64 * 1024  # characters of `version -json` read; its answer is ~200
+
+
 def _ask_version(binary: str) -> tuple[int, int, int]:
     try:
         proc = subprocess.run(
             [binary, "version", "-json"], capture_output=True, text=True, timeout=60, check=False
         )
-        version = str(json.loads(proc.stdout)["terraform_version"])
-    except (OSError, ValueError, KeyError, subprocess.TimeoutExpired):
-        raise InputError(f"{binary}: does not answer `terraform version -json`") from None
+        answer = json.loads(proc.stdout[:MAX_VERSION_ANSWER])
+    except (OSError, ValueError, RecursionError, subprocess.TimeoutExpired):
+        answer = None
+    # Any JSON may come back (a list, a number, a nested object): only a string will do.
+    version = answer.get("terraform_version") if isinstance(answer, dict) else None
+    if not isinstance(version, str):
+        raise InputError(f"{binary}: does not answer `terraform version -json`")
     match = re.match(r"(\d+)\.(\d+)\.(\d+)", version)
     if not match:
         raise InputError(f"{binary}: unreadable version {version!r}")
@@ -158,6 +165,11 @@ class Terraform:
     def run(self, argv: list[str], *, ok_codes: tuple[int, ...] = (0,)) -> Run:
         """Run one command, streaming stdout lines to ``echo`` as they come."""
         log.info("running: %s", " ".join(argv))
+        if not self.working_dir.is_dir():
+            raise InputError(f"{self.working_dir}: no such stack directory; run `zdd generate`")
+        from generator.infra.ownership import check_stack_files
+
+        check_stack_files(self.working_dir)
         proc = subprocess.Popen(
             argv,
             cwd=self.working_dir,

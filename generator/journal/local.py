@@ -14,7 +14,7 @@ from filelock import FileLock, Timeout
 from pydantic import ValidationError
 
 from generator.errors import LeaseLost, LockHeld, StoreError
-from generator.files import atomic_write
+from generator.files import JOURNAL_FILE, SMALL_STATE, atomic_write, read_capped
 from generator.journal.compact import compact, dump_record
 from generator.journal.model import Deployment, JournalDoc, LockInfo, dump_journal
 from generator.journal.protocol import (
@@ -82,7 +82,7 @@ class LocalStore:
 
     def _read_doc(self) -> JournalDoc:
         try:
-            text = self.path.read_text(encoding="utf-8")
+            text = read_capped(self.path, JOURNAL_FILE, "journal")
         except FileNotFoundError:
             return JournalDoc(service=self.service, environment=self.environment)
         except UnicodeDecodeError:
@@ -148,7 +148,8 @@ class LocalStore:
 
     def lock_info(self) -> LockInfo | None:
         try:
-            return LockInfo.model_validate_json(self.lease_path.read_text(encoding="utf-8"))
+            text = read_capped(self.lease_path, SMALL_STATE, "lock file")
+            return LockInfo.model_validate_json(text)
         except FileNotFoundError:
             return None
         except (OSError, ValueError):  # ValueError: not UTF-8, not JSON, not a lease

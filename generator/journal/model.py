@@ -13,13 +13,14 @@ import socket
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import PydanticSerializationError
 
 from generator.colours import Colour
 from generator.errors import StoreError
 from generator.journal.budget import REFUSALS_KEPT
 from generator.journal.verdicts import CheckVerdict, StepVerdicts
+from generator.timestamps import in_range, utc
 
 SCHEMA = 2  # 2: older deployments live in archive records (``archived``); records have budgets
 
@@ -40,6 +41,16 @@ class JournalModel(BaseModel):
     # as something else. Refuse it when the model is built; one assigned later is
     # written as a string that does not read back, so ``dump_journal`` refuses it.
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, ser_json_inf_nan="strings")
+
+    @model_validator(mode="after")
+    def _timestamps_in_range(self) -> Any:
+        # Finite but past year 9999 (or before 1970): every date conversion would raise.
+        for name in type(self).model_fields:
+            if name in ("at", "since", "expires") or name.endswith("_at"):
+                value = getattr(self, name)
+                if isinstance(value, float | int) and not in_range(value):
+                    raise ValueError(f"{name}: timestamp {value!r} is outside 1970..9999")
+        return self
 
 
 class Step(JournalModel):
@@ -229,9 +240,8 @@ class LockInfo(JournalModel):
     command: str = ""
 
     def describe(self) -> str:
-        import datetime as _dt
 
-        since = _dt.datetime.fromtimestamp(self.since, _dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        since = utc(self.since).strftime("%Y-%m-%d %H:%M:%S UTC")
         return (
             f"{self.owner} (pid {self.pid} on {self.host}, {self.command or 'zdd'}) since {since}"
         )

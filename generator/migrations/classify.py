@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from generator.errors import InputError
+from generator.files import MIGRATION_FILE, read_capped
 
 if TYPE_CHECKING:
     from sqlglot import exp
@@ -353,7 +354,7 @@ def check_path(path: Path, dialect: Dialect, display: Callable[[Path], str] = st
 def read_migration(file: Path, display: str) -> str:
     """A migration's text; not UTF-8 (or unreadable) is bad input (exit 2), everywhere."""
     try:
-        return file.read_bytes().decode("utf-8")
+        return read_capped(file, MIGRATION_FILE, "migration", display)
     except (OSError, UnicodeDecodeError):
         raise InputError(f"{display}: cannot be read as UTF-8 text") from None
 

@@ -51,6 +51,27 @@ ACTIONS = {
 }
 
 
+# `--install` lands in generated CI files, run by a shell with the job's token at hand:
+# an allowlist, not a blocklist. No `$`, braces, quotes, `;`, backticks, parentheses,
+# `&`, backslashes or whitespace but the one space each side of ` @ `; no leading `-`
+# (pip would read an option such as --index-url).
+_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?(?:\[[A-Za-z0-9._-]+(?:,[A-Za-z0-9._-]+)*\])?"
+_VERSION = r"(?:===?|!=|<=|>=|~=|<|>)[A-Za-z0-9.*+!_-]+"
+_URL = r"(?:https?|git\+https?|git\+ssh|file)://[A-Za-z0-9._~:/?#@=+%,!-]+"
+REQUIREMENT = re.compile(rf"^(?:{_NAME}(?:{_VERSION}(?:,{_VERSION})*)?|{_NAME} @ {_URL}|{_URL})$")
+
+
+def check_requirement(value: str) -> str:
+    """``--install``: one pip requirement of a strict form, else InputError (one line)."""
+    if len(value) > 500 or not REQUIREMENT.match(value):
+        raise InputError(
+            "--install: expected one pip requirement such as 'zdd==0.1.0', "
+            "'zdd @ git+https://HOST/ORG/zdd@v0.1.0' or a wheel URL, made of letters, digits "
+            f"and . _ - : / @ = + % # ? , ! ~ only (got {value[:80]!r})"
+        )
+    return value
+
+
 @dataclass(frozen=True)
 class Pins:
     """Versions a pipeline installs: zdd itself, Terraform (checked by SHA-256), the image."""
@@ -66,8 +87,7 @@ class Pins:
     actions: dict[str, Action] = field(default_factory=lambda: dict(ACTIONS))
 
     def __post_init__(self) -> None:
-        if not self.zdd_requirement.strip() or "\n" in self.zdd_requirement:
-            raise InputError("--install: expected one pip requirement, e.g. 'zdd==0.1.0'")
+        check_requirement(self.zdd_requirement)
 
 
 @dataclass(frozen=True)

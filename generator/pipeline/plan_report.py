@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from generator.events.ci import append_summary, detect, workflow_command
+from generator.mdtext import md_code, md_text
 
 if TYPE_CHECKING:
     from generator.infra.plan import PlanSummary
@@ -50,17 +51,18 @@ def plan_markdown(env_name: str, guarded: GuardedPlan) -> str:
     if verdict.violations:
         lines += ["Refused because it would change what serves users:", ""]
         lines += [
-            f"- `{v.address}` [{', '.join(v.actions)}]: {v.reason}" for v in verdict.violations
+            f"- `{md_code(v.address)}` [{md_text(', '.join(v.actions))}]: {md_text(v.reason)}"
+            for v in verdict.violations
         ]
         lines.append("")
     if verdict.idle:
         lines += ["New on the idle colour (the release to shift to):", ""]
-        lines += [f"- `{item}`" for item in verdict.idle[:MAX_LISTED]]
+        lines += [f"- `{md_code(item)}`" for item in verdict.idle[:MAX_LISTED]]
         lines.append("")
     others = [a for a in verdict.allowed if a not in verdict.idle]
     if others:
         lines += ["<details><summary>Other allowed changes</summary>", ""]
-        lines += [f"- `{item}`" for item in others[:MAX_LISTED]]
+        lines += [f"- `{md_code(item)}`" for item in others[:MAX_LISTED]]
         if len(others) > MAX_LISTED:
             lines.append(f"- ... and {len(others) - MAX_LISTED} more")
         lines += ["", "</details>", ""]
@@ -121,5 +123,6 @@ def annotate_error(
     if env.get("GITHUB_STEP_SUMMARY") and exit_code in (3, 4):
         first = message.splitlines()[0] if message else what
         append_summary(
-            Path(env["GITHUB_STEP_SUMMARY"]), f"**zdd: {what}** (exit {exit_code}): {first}\n"
+            Path(env["GITHUB_STEP_SUMMARY"]),
+            f"**zdd: {what}** (exit {exit_code}): {md_text(first)}\n",
         )

@@ -8,6 +8,7 @@ it, and the numbered decisions.
 from __future__ import annotations
 
 from generator.events import iso
+from generator.mdtext import md_code, md_text
 from generator.report.facts import facts, outcome_words
 from generator.report.model import Report
 from generator.report.timeline import Timeline, timeline
@@ -17,8 +18,8 @@ ICONS = {"promoted": "✅", "rolled_back": "↩️", "aborted": "⛔", "refused"
 
 
 def cell(value: object) -> str:
-    """A table cell: pipes and newlines would break the row."""
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    """Plain text in a table cell or a line: no HTML, no links, no broken rows."""
+    return md_text(value)
 
 
 def _table(report: Report, timelines: dict[str, Timeline]) -> list[str]:
@@ -30,9 +31,9 @@ def _table(report: Report, timelines: dict[str, Timeline]) -> list[str]:
         icon = ICONS.get(dep.status, "⏳")
         lines.append(
             f"| {cell(iso(dep.started_at, millis=False))} | {cell(dep.release or 'traffic only')} "
-            f"| {dep.from_colour} → {dep.to_colour} | {icon} {outcome_words(dep)} "
+            f"| {dep.from_colour} → {dep.to_colour} | {icon} {cell(outcome_words(dep))} "
             f"| {duration(timelines[dep.id].end)} | {cell(dep.actor.user if dep.actor else '-')} "
-            f"| `{dep.id}` |"
+            f"| `{md_code(dep.id)}` |"
         )
     return lines
 
@@ -41,7 +42,7 @@ def _release(tl: Timeline) -> list[str]:
     said = facts(tl)
     lines = ["", f"### {cell(said.title)}", ""]
     if said.reason:
-        lines += [f"> **Why:** {said.reason}", ""]
+        lines += [f"> **Why:** {cell(said.reason)}", ""]
     lines += [f"- **{label}**: {cell(value)}" for label, value in said.rows]
     lines += ["", "<details><summary>timeline</summary>", ""]
     lines += ["| # | at | event |", "|---|---|---|"]
