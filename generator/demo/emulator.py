@@ -87,7 +87,7 @@ def moto_server(region: str, *, for_terraform: bool = False) -> Iterator[Emulato
     endpoint = f"http://127.0.0.1:{port}"
     try:
         if for_terraform:  # a backend made earlier in this process would lack the policies
-            _reset(endpoint)
+            reset_emulator(endpoint)
         yield Emulator(endpoint, region)
     finally:
         server.stop()
@@ -98,7 +98,9 @@ def moto_server(region: str, *, for_terraform: bool = False) -> Iterator[Emulato
 _MANAGED_POLICIES = "MOTO_IAM_LOAD_MANAGED_POLICIES"
 
 
-def _reset(endpoint: str) -> None:
+def reset_emulator(endpoint: str) -> None:
+    """Empty the emulator: every service's state, as a new account (slow on a loaded
+    machine, hence the generous deadline)."""
     import urllib.request
 
     urllib.request.urlopen(

@@ -11,18 +11,11 @@ group under pytest 9.2: it renames node ids, which pytest 9.2 no longer lets it 
 
 from __future__ import annotations
 
-import urllib.request
 from collections.abc import Iterator
 
 import pytest
 
-from generator.demo.emulator import moto_server_process
-
-
-def reset(url: str) -> None:
-    """Empty the emulator: every service's state, as a new account."""
-    request = urllib.request.Request(f"{url}/moto-api/reset", method="POST")
-    urllib.request.urlopen(request, timeout=30).read()
+from generator.demo.emulator import moto_server_process, reset_emulator
 
 
 @pytest.fixture(scope="session")
@@ -35,5 +28,5 @@ def emulator_url() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def server(emulator_url: str) -> str:
     """The worker's emulator, emptied for this module."""
-    reset(emulator_url)
+    reset_emulator(emulator_url)
     return emulator_url

@@ -17,7 +17,7 @@ import pytest
 
 from generator.config import Strategy, load_environment
 from generator.config.analysis import Analysis
-from generator.demo.emulator import create_twin_environments
+from generator.demo.emulator import create_twin_environments, reset_emulator
 from generator.demo.traffic import Profile, TrafficFeed
 from generator.errors import ReleaseFailed
 from generator.events import EventBus
@@ -38,11 +38,7 @@ SPEC = ReleaseSpec(
 
 
 def _world(url: str) -> tuple[Any, Any, Any]:
-    import urllib.request
-
-    urllib.request.urlopen(
-        urllib.request.Request(f"{url}/moto-api/reset", method="POST"), timeout=5
-    ).read()
+    reset_emulator(url)
     env = load_environment(ROOT / "environments" / "staging.yaml")
     session = boto3.Session(region_name=env.region)
     os.environ["AWS_ENDPOINT_URL"] = url

@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import boto3
@@ -20,6 +19,7 @@ from generator.demo.emulator import (
     EMULATOR_CREDENTIALS,
     create_twin_environments,
     free_port,
+    reset_emulator,
 )
 from generator.infra.outputs import StackOutputs
 from generator.journal.model import JournalDoc
@@ -33,9 +33,7 @@ ENV_FILE = str(ROOT / "environments" / "staging.yaml")
 
 class World:
     def __init__(self, url: str, tmp: Path) -> None:
-        urllib.request.urlopen(
-            urllib.request.Request(f"{url}/moto-api/reset", method="POST"), timeout=5
-        ).read()
+        reset_emulator(url)
         self.url = url
         self.tmp = tmp
         self.env = load_environment(Path(ENV_FILE))

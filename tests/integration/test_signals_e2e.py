@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from generator.demo.emulator import (
     Emulator,
     create_twin_environments,
     pointed_at,
+    reset_emulator,
 )
 from generator.journal.model import JournalDoc
 from generator.rollout.aws.alb import AlbListenerRouter
@@ -41,9 +41,7 @@ def emulator(server: str) -> Iterator[tuple[str, FaultProxy]]:
 
 class Stack:
     def __init__(self, url: str, proxy: FaultProxy, tmp: Path) -> None:
-        urllib.request.urlopen(
-            urllib.request.Request(f"{url}/moto-api/reset", method="POST"), timeout=10
-        ).read()
+        reset_emulator(url)
         proxy.clear()
         self.proxy = proxy
         self.tmp = tmp

@@ -4,7 +4,6 @@ stack and one DynamoDB table, shared by every trial and reset between them."""
 from __future__ import annotations
 
 import contextlib
-import urllib.request
 from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
@@ -12,7 +11,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from generator.colours import COLOURS, Colour
 from generator.config import Environment
-from generator.demo.emulator import Emulator, create_twin_environments, pointed_at
+from generator.demo.emulator import (
+    Emulator,
+    create_twin_environments,
+    pointed_at,
+    reset_emulator,
+)
 from generator.journal.dynamo import DynamoStore
 from generator.journal.local import LocalStore
 from generator.journal.protocol import DeploymentStore, Owner
@@ -52,7 +56,7 @@ class TrialWorld:
     @classmethod
     @contextlib.contextmanager
     def started(cls, env: Environment, emulator_url: str, workdir: Path) -> Iterator[TrialWorld]:
-        _reset_emulator(emulator_url)
+        reset_emulator(emulator_url)
         with FaultProxy(emulator_url) as proxy:
             yield cls(env, emulator_url, proxy, workdir)
 
@@ -140,8 +144,3 @@ class TrialWorld:
                 self.client("dynamodb", faulty=False), TABLE, f"shop{seed}", "staging", clock=_Now()
             )
         store.acquire(thief, force=True)
-
-
-def _reset_emulator(url: str) -> None:
-    request = urllib.request.Request(f"{url}/moto-api/reset", method="POST")
-    urllib.request.urlopen(request, timeout=10).read()
