@@ -76,7 +76,9 @@ def test_example_calls_its_module_right(main_tf: Path, terraform_bin: str, tmp_p
 def test_examples_validate_with_the_real_provider(terraform_bin: str, tmp_path: Path) -> None:
     """One root calling every example: the provider's schema is loaded once, not per example."""
     if not _provider_configured():
-        pytest.skip("no hashicorp/aws mirror configured (make test configures one)")
+        pytest.fail(
+            "no hashicorp/aws mirror configured: run through `make test` (it configures one)"
+        )
     shutil.copytree(ROOT / "modules", tmp_path / "modules", ignore=COPY_IGNORING)
     root = tmp_path / "all_examples"
     root.mkdir()
