@@ -94,7 +94,19 @@ def _world_alive(session: object, outputs: object) -> bool:
         )
     except Exception:
         return False
-    return True
+    return not _failed_rollouts(session, outputs)
+
+
+def _failed_rollouts(session: object, outputs: object) -> bool:
+    """A crash-looping release leaves its FAILED rollout listed, which restoring the
+    service does not clear: readiness would refuse every later release of that colour."""
+    ecs = session.client("ecs")  # type: ignore[attr-defined]
+    for ref in (outputs.ecs_services or {}).values():  # type: ignore[attr-defined]
+        described = ecs.describe_services(cluster=ref.cluster, services=[ref.service])
+        for svc in described["services"]:
+            if any(d.get("rolloutState") == "FAILED" for d in svc.get("deployments", [])):
+                return True
+    return False
 
 
 def _restore_world(session: object, outputs: object, env: object) -> None:
