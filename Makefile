@@ -131,11 +131,11 @@ demo: toolchain $(STAMP)
 	$(BIN)/zdd demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check generator tests benchmarks
-	$(BIN)/ruff format --check generator tests benchmarks
+	$(BIN)/ruff check generator tests benchmarks tools
+	$(BIN)/ruff format --check generator tests benchmarks tools
 
 typecheck: $(STAMP)
-	$(BIN)/mypy generator tests/typecheck
+	$(BIN)/mypy generator tests/typecheck $(wildcard tools/*.py)
 
 fmt-check: toolchain
 	$(TERRAFORM) fmt -check -recursive modules

@@ -43,7 +43,8 @@ from generator.infra.render import render_stack  # noqa: E402
 from generator.journal.local import LocalStore  # noqa: E402
 from generator.journal.model import Step  # noqa: E402
 from generator.rollout.aws.wiring import build_engine  # noqa: E402
-from generator.rollout.engine.engine import EngineSettings, ReleaseSpec  # noqa: E402
+from generator.rollout.engine.engine import ReleaseSpec  # noqa: E402
+from tests.support.clients import aws_clients  # noqa: E402
 
 Result = dict[str, Any]
 
@@ -85,13 +86,12 @@ def api_calls(env: Environment) -> Result:
             ]
         )
         clock = Clock()
+        strategy = Strategy(min_healthy_targets=0, poll_seconds=5, alarm_grace_seconds=30)
         engine = build_engine(
-            elbv2=elbv2,
-            cloudwatch=cloudwatch,
-            outputs=outputs,
-            store=LocalStore(Path(tmp), "shop", "bench", clock=clock.now),
-            strategy=Strategy(min_healthy_targets=0),
-            settings=EngineSettings(poll_seconds=5, alarm_grace_seconds=30),
+            env.model_copy(update={"strategy": strategy}),
+            outputs,
+            aws_clients(session, elbv2=elbv2, cloudwatch=cloudwatch),
+            LocalStore(Path(tmp), "shop", "bench", clock=clock.now),
             events=bus,
             clock=clock,
         )

@@ -31,7 +31,8 @@ from generator.infra.outputs import StackOutputs
 from generator.journal.local import LocalStore
 from generator.journal.model import Step
 from generator.rollout.aws.wiring import build_engine
-from generator.rollout.engine.engine import EngineSettings, ReleaseSpec
+from generator.rollout.engine.engine import ReleaseSpec
+from tests.support.clients import aws_clients
 
 Result = dict[str, Any]
 # zdd's extra work before the move (one journal write, one DescribeListeners) may cost
@@ -89,7 +90,7 @@ def hand_rolled(
 
 
 def _zdd(
-    session: Any, outputs: StackOutputs, store: Path, poll: float
+    env: Environment, session: Any, outputs: StackOutputs, store: Path, poll: float
 ) -> Callable[[threading.Event], float]:
     elbv2, cloudwatch = session.client("elbv2"), session.client("cloudwatch")
 
@@ -101,13 +102,13 @@ def _zdd(
 
         hook = Hook({"bake.start": lambda e: started.set(), "rollback.verified": verified})
         bus = EventBus([hook])
+        # The plain emulator runs no tasks: no healthy targets needed.
+        strategy = Strategy(min_healthy_targets=0, poll_seconds=poll, alarm_grace_seconds=30)
         engine = build_engine(
-            elbv2=elbv2,
-            cloudwatch=cloudwatch,
-            outputs=outputs,
-            store=LocalStore(store, "shop", "bench"),
-            strategy=Strategy(min_healthy_targets=0),  # the plain emulator runs no tasks
-            settings=EngineSettings(poll_seconds=poll, alarm_grace_seconds=30),
+            env.model_copy(update={"strategy": strategy}),
+            outputs,
+            aws_clients(session, elbv2=elbv2, cloudwatch=cloudwatch),
+            LocalStore(store, "shop", "bench"),
             events=bus,
         )
         with suppress(ReleaseFailed):
@@ -186,7 +187,7 @@ def rollback_reaction(env: Environment, poll: float, trials: int, seed: int) -> 
             injector = session.client("cloudwatch")
             alarm = outputs.alarm_names["green"][0]
             elbv2, cloudwatch = session.client("elbv2"), session.client("cloudwatch")
-            run_zdd = _zdd(session, outputs, Path(tmp) / "journal", poll)
+            run_zdd = _zdd(env, session, outputs, Path(tmp) / "journal", poll)
             # The emulator's setup (its clients, the stack's resources) lives in this
             # process, not in a zdd process: freeze it, so that a full collection of it
             # (70-220 ms here) does not land on whichever trial runs at the time.

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from generator.config import Environment, Hooks, Strategy
+    from generator.config.analysis import Analysis
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -88,7 +94,19 @@ def _world_alive(session: object, outputs: object) -> bool:
         )
     except Exception:
         return False
-    return True
+    return not _failed_rollouts(session, outputs)
+
+
+def _failed_rollouts(session: object, outputs: object) -> bool:
+    """A crash-looping release leaves its FAILED rollout listed, which restoring the
+    service does not clear: readiness would refuse every later release of that colour."""
+    ecs = session.client("ecs")  # type: ignore[attr-defined]
+    for ref in (outputs.ecs_services or {}).values():  # type: ignore[attr-defined]
+        described = ecs.describe_services(cluster=ref.cluster, services=[ref.service])
+        for svc in described["services"]:
+            if any(d.get("rolloutState") == "FAILED" for d in svc.get("deployments", [])):
+                return True
+    return False
 
 
 def _restore_world(session: object, outputs: object, env: object) -> None:
@@ -207,6 +225,29 @@ def run_cli(capsys, monkeypatch) -> Callable[..., CliResult]:
     return run
 
 
+@functools.cache
+def _staging() -> Environment:
+    from generator.config import load_environment
+
+    return load_environment(ROOT / "environments" / "staging.yaml")
+
+
+def engine_env(
+    strategy: Strategy | None = None, hooks: Hooks | None = None, analysis: Analysis | None = None
+) -> Environment:
+    """The staging environment as engine tests run it: ``strategy`` (default: one
+    healthy target needed), ``hooks`` (default: none), ``analysis`` (default: none)."""
+    from generator.config import Hooks, Strategy
+
+    return _staging().model_copy(
+        update={
+            "strategy": strategy or Strategy(min_healthy_targets=1),
+            "hooks": hooks or Hooks(),
+            "analysis": analysis,
+        }
+    )
+
+
 def engine_for(
     aws: AwsWorld,
     clock: FakeClock,
@@ -219,24 +260,31 @@ def engine_for(
     cloudwatch: object = None,
     elbv2: object = None,
     events: object = None,
+    strategy: object = None,
+    outputs: object = None,
 ):  # type: ignore[no-untyped-def]
-    """The production wiring (ALB router, alarms, target health) on moto, with a fake clock."""
+    """The production wiring (``build_engine``: ALB router, alarms, target health) on
+    moto with plain clients and a fake clock; ``strategy`` replaces poll and grace."""
     from generator.config import Strategy
     from generator.events import EventBus
     from generator.rollout.aws.wiring import build_engine
-    from generator.rollout.engine.context import EngineSettings
+    from tests.support.clients import aws_clients
 
+    strategy = strategy or Strategy(
+        min_healthy_targets=1, poll_seconds=poll, alarm_grace_seconds=grace
+    )
     return build_engine(
-        elbv2=elbv2 or aws.client("elbv2"),
-        cloudwatch=cloudwatch or aws.client("cloudwatch"),
-        outputs=aws.outputs,
-        store=store,
-        strategy=Strategy(min_healthy_targets=1),
-        settings=EngineSettings(poll_seconds=poll, alarm_grace_seconds=grace),
-        events=events or EventBus(),
+        engine_env(strategy, hooks),  # type: ignore[arg-type]
+        outputs or aws.outputs,  # type: ignore[arg-type]
+        aws_clients(
+            aws.session,
+            elbv2=elbv2 or aws.client("elbv2"),
+            cloudwatch=cloudwatch or aws.client("cloudwatch"),
+        ),
+        store,  # type: ignore[arg-type]
+        events=events or EventBus(),  # type: ignore[arg-type]
         clock=clock,
-        hooks=hooks,
-        hooks_cwd=hooks_cwd,
+        env_dir=hooks_cwd,
     )
 
 

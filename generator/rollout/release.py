@@ -13,11 +13,10 @@ from pathlib import Path
 from typing import Literal
 
 from generator.aws import AwsClients
-from generator.colours import Colour, other_colour
+from generator.colours import Colour
 from generator.config import Environment, Strategy
-from generator.errors import InputError, ListenerNotFound, MigrationRefused, RefusedError
+from generator.errors import MigrationRefused, RefusedError
 from generator.events import EventBus
-from generator.hooks import HookClients, hook_runner_for
 from generator.infra.arns import check_outputs
 from generator.infra.ecs import AwsEcsServices, EcsServices, tag_of, version_reader
 from generator.infra.outputs import StackOutputs
@@ -31,7 +30,6 @@ from generator.rollout.aws.readiness import await_readiness
 from generator.rollout.aws.wiring import build_engine, listener_reader
 from generator.rollout.engine.context import RunContext
 from generator.rollout.engine.engine import Engine, ReleaseSpec
-from generator.rollout.engine.revert import revert_promotion
 from generator.rollout.engine.schedule import build_schedule
 from generator.rollout.ports import Clock, SystemClock
 
@@ -55,26 +53,19 @@ class ReleaseContext:
         return self.services
 
     def engine(self, outputs: StackOutputs, strategy: Strategy | None = None) -> Engine:
+        """The engine of this environment's stack; ``strategy``: the effective one (with
+        command-line overrides), default the environment's."""
         check_outputs(outputs, self.env.region)  # garbage or another region: exit 2, no AWS call
+        env = self.env if strategy is None else self.env.model_copy(update={"strategy": strategy})
         return build_engine(
-            elbv2=self.clients.elbv2,
-            cloudwatch=self.clients.cloudwatch,
-            outputs=outputs,
-            store=self.store,
-            strategy=strategy or self.env.strategy,
+            env,
+            outputs,
+            self.clients,
+            self.store,
             events=self.events,
             clock=self.clock,
             owner=Owner.current(self.command),
-            hooks=self.env.hooks,
-            hooks_cwd=self.env_dir,
-            stickiness=self.env.load_balancer.stickiness,
-            analysis=self.env.analysis,
-            hook_runner=hook_runner_for(
-                self.env,
-                outputs,
-                self.env_dir,
-                HookClients(ecs=lambda: self.clients.ecs, lambda_=lambda: self.clients.lambda_),
-            ),
+            env_dir=self.env_dir,
         )
 
 
@@ -88,8 +79,9 @@ def shift(
     break_lock: bool = False,
 ) -> Deployment:
     """The migrations gate, then the schedule, then the engine."""
-    migrations = _migrations_gate(ctx, release)
-    return _shift(ctx, outputs, strategy, to, release, migrations, break_lock)
+    spec = ReleaseSpec(build_schedule(strategy), strategy.type, to=to, release=release)
+    spec.migrations = _migrations_gate(ctx, release)
+    return _shift(ctx, outputs, strategy, spec, break_lock)
 
 
 def deploy(
@@ -104,8 +96,9 @@ def deploy(
 ) -> Deployment:
     """Gates first; then ``version`` goes onto the idle colour through Terraform; then shift."""
     check_version_tag(version)
-    build_schedule(strategy)  # a schedule that cannot be built refuses before any apply
-    migrations = _migrations_gate(ctx, version)
+    # A schedule that cannot be built refuses before any apply.
+    spec = ReleaseSpec(build_schedule(strategy), strategy.type, release=version)
+    spec.migrations = _migrations_gate(ctx, version)
     outputs = put_version_on_idle(
         ctx.env,
         version,
@@ -115,34 +108,24 @@ def deploy(
         terraform=terraform,
         read_versions=version_reader(ctx.ecs),
     )
-    return _shift(ctx, outputs, strategy, None, version, migrations, break_lock)
+    return _shift(ctx, outputs, strategy, spec, break_lock)
 
 
 def _shift(
     ctx: ReleaseContext,
     outputs: StackOutputs,
     strategy: Strategy,
-    to: Colour | None,
-    release: str | None,
-    migrations: list[str],
+    spec: ReleaseSpec,
     break_lock: bool,
 ) -> Deployment:
-    spec = ReleaseSpec(
-        schedule=build_schedule(strategy),
-        strategy=strategy.type,
-        to=to,
-        release=release,
-        migrations=migrations,
-    )
+    """The engine reads the listener once, under the lock, and makes the target ready
+    (scale-up, readiness) before its pre-flight."""
     engine = ctx.engine(outputs, strategy)
-    try:
-        live = engine.ctx.read().live
-    except ListenerNotFound as exc:  # nothing is journalled yet: the outputs are wrong
-        raise InputError(f"{exc}; check the stack outputs (--outputs)") from None
-    target = to or (None if live is None else other_colour(live))
-    if target is not None and target != live:
-        _make_ready(ctx, engine.ctx, outputs, strategy, target, "release")
-    dep = engine.shift(spec, break_lock=break_lock)
+
+    def prepare(run: RunContext, target: Colour) -> None:
+        _make_ready(ctx, run, outputs, strategy, target, "release")
+
+    dep = engine.shift(spec, break_lock=break_lock, prepare=prepare)
     retire_idle(engine.ctx, ctx.ecs(), outputs, ctx.env, wait=True, poll=strategy.poll_seconds)
     return dep
 
@@ -216,7 +199,7 @@ def revert(
     strategy = ctx.env.strategy
     engine = ctx.engine(outputs)
 
-    def prepare(colour: Colour) -> None:
+    def prepare(run: RunContext, colour: Colour) -> None:
         if (
             outputs.ecs_services is not None
             and ctx.ecs().describe(outputs.ecs_services[colour]).desired == 0
@@ -229,18 +212,18 @@ def revert(
                     f"{about:g}s (at most {strategy.ready_timeout_seconds:g}s); "
                     "run without --no-wait to do that"
                 )
-            engine.ctx.emit(
+            run.emit(
                 "rollback.wait",
                 f"{colour} is scaled down: scaling it up first; ready in about {about:g}s "
                 f"(at most {strategy.ready_timeout_seconds:g}s)",
                 "warning",
             )
-        _make_ready(ctx, engine.ctx, outputs, strategy, colour, "zdd rollback")
+        _make_ready(ctx, run, outputs, strategy, colour, "zdd rollback")
 
     def release(colour: Colour) -> str | None:
         return tag_of(outputs.versions[colour]) if outputs.versions else None
 
-    dep = revert_promotion(engine.ctx, reason=reason, prepare=prepare, release=release)
+    dep = engine.revert(reason=reason, prepare=prepare, release=release)
     retire_idle(engine.ctx, ctx.ecs(), outputs, ctx.env, wait=True, poll=strategy.poll_seconds)
     return dep
 

@@ -25,9 +25,9 @@ from generator.journal.local import LocalStore
 from generator.journal.model import Step
 from generator.rollout.aws.alb import AlbListenerRouter
 from generator.rollout.aws.wiring import build_engine
-from generator.rollout.engine.context import EngineSettings
 from generator.rollout.engine.engine import ReleaseSpec
-from tests.conftest import ROOT, FakeClock
+from tests.conftest import ROOT, FakeClock, engine_env
+from tests.support.clients import aws_clients
 
 pytestmark = pytest.mark.integration
 T0 = 1_700_000_040.0
@@ -55,17 +55,12 @@ def _release(url: str, green: Profile) -> tuple[Any, Any, Any, LocalStore]:
     feed = TrafficFeed(cloudwatch, elbv2, outputs, T0 - 60, {"blue": Profile(0.01), "green": green})
     clock.on_sleep.append(feed)
     store = LocalStore(Path(tempfile.mkdtemp()), "shop", "staging")
-    engine = build_engine(
-        elbv2=elbv2,
-        cloudwatch=cloudwatch,
-        outputs=outputs,
-        store=store,
-        strategy=Strategy(),
-        settings=EngineSettings(poll_seconds=10, alarm_grace_seconds=90),
-        events=EventBus(),
-        clock=clock,
-        analysis=Analysis(settle_seconds=0),
+    env = engine_env(
+        Strategy(poll_seconds=10, alarm_grace_seconds=90), analysis=Analysis(settle_seconds=0)
     )
+    # Both clients it needs are given (they point at moto_server): no session is used.
+    clients = aws_clients(None, elbv2=elbv2, cloudwatch=cloudwatch)
+    engine = build_engine(env, outputs, clients, store, events=EventBus(), clock=clock)
     return engine, outputs, (elbv2, cloudwatch), store
 
 

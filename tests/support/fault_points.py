@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from generator.colours import Colour
@@ -161,8 +161,11 @@ class FaultySignal:
         return reading
 
 
-def wrap_run(ctx: RunContext, points: FaultPoints) -> None:
-    """Put fault points around a ``RunContext``'s router, store and signals."""
-    ctx.router = FaultyRouter(ctx.router, points)
-    ctx.store = FaultyStore(ctx.store, points)
-    ctx.signals = [FaultySignal(s, points) for s in ctx.signals]
+def wrap_run(ctx: RunContext, points: FaultPoints) -> RunContext:
+    """``ctx`` with fault points around its router, store and signals."""
+    return replace(
+        ctx,
+        router=FaultyRouter(ctx.router, points),
+        store=FaultyStore(ctx.store, points),
+        signals=tuple(FaultySignal(s, points) for s in ctx.signals),
+    )

@@ -23,13 +23,13 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from generator import interrupts
-from generator.config import Strategy
+from generator.config import Hooks, Strategy
 from generator.errors import ReleaseFailed, ZddError
 from generator.journal.model import Step
 from generator.journal.protocol import DeploymentStore, Owner
 from generator.rollout.aws.wiring import build_engine
-from generator.rollout.engine.context import EngineSettings
 from generator.rollout.engine.engine import Engine, ReleaseSpec
+from tests.support.clients import aws_clients
 from tests.support.fault_points import FaultPoints, raise_fault, send_signal, wrap_run
 from tests.support.faults import FAULT_KINDS, Fault
 from tests.support.invariant import Ending, Verdict, check_ending, check_finished
@@ -248,10 +248,10 @@ class Trials:
             world.proxy.arm(plan.fault)
         clock = FakeClock()
         owner = Owner(uuid.uuid4().hex[:12], socket.gethostname(), self.dead, "shift")
-        engine = self.engine(
+        plain = self.engine(
             world.store(plan.store, plan.seed, clock, faulty=True), clock, owner, faulty=True
         )
-        wrap_run(engine.ctx, points)
+        engine = Engine(wrap_run(plain.ctx, points))
         schedule = [Step(percent=p, bake_seconds=10) for p in plan.steps]
         outcome = _guarded(lambda: engine.shift(ReleaseSpec(schedule, "steps")))
         calls = dict(world.proxy.calls)
@@ -264,16 +264,17 @@ class Trials:
         self, store: DeploymentStore, clock: FakeClock, owner: Owner, *, faulty: bool
     ) -> Engine:
         world = self.world
-        return build_engine(
+        # The plain emulator runs no tasks: no healthy targets needed.
+        strategy = Strategy(min_healthy_targets=0, poll_seconds=5, alarm_grace_seconds=10)
+        clients = aws_clients(
+            world.emulator.session(),
             elbv2=world.client("elbv2", faulty=faulty),
             cloudwatch=world.client("cloudwatch", faulty=faulty),
-            outputs=world.outputs,
-            store=store,
-            strategy=Strategy(min_healthy_targets=0),  # the plain emulator runs no tasks
-            settings=EngineSettings(poll_seconds=5, alarm_grace_seconds=10),
-            clock=clock,
-            owner=owner,
         )
+        env = world.env.model_copy(
+            update={"strategy": strategy, "hooks": Hooks(), "analysis": None}
+        )
+        return build_engine(env, world.outputs, clients, store, clock=clock, owner=owner)
 
     def _finish(
         self, plan: TrialPlan, clock: FakeClock, store: DeploymentStore, ending: Ending

@@ -2,20 +2,19 @@
 
 Adding a health signal is a new class in ``signals`` (or its own module) and one
 line in ``default_signals``; adding a router is a class and one line in
-``build_engine``.
+``run_context``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator.colours import Colour
-from generator.config import Hooks, Strategy
+from generator.config import Environment, Strategy
 from generator.config.analysis import Analysis
-from generator.config.infra import Stickiness
 from generator.events import EventBus
+from generator.hooks import HookClients, hook_runner_for
 from generator.infra.outputs import StackOutputs
 from generator.journal.protocol import DeploymentStore, Owner
 from generator.rollout.analysis.queries import Dimensions
@@ -23,7 +22,7 @@ from generator.rollout.aws.alarms import CloudWatchAlarms
 from generator.rollout.aws.alb import AlbListenerRouter
 from generator.rollout.aws.metric_analysis import MetricAnalysis
 from generator.rollout.aws.targets import HealthyTargets
-from generator.rollout.engine.context import EngineSettings
+from generator.rollout.engine.context import EngineSettings, RunContext
 from generator.rollout.engine.engine import Engine
 from generator.rollout.ports import Clock, HealthSignal, SystemClock
 
@@ -31,7 +30,7 @@ if TYPE_CHECKING:
     from mypy_boto3_cloudwatch.client import CloudWatchClient
     from mypy_boto3_elbv2.client import ElasticLoadBalancingv2Client
 
-    from generator.hooks import HookRunner
+    from generator.aws import AwsClients
     from generator.infra.provision import LiveReader
 
 
@@ -63,45 +62,68 @@ def analysis_signals(
     return [MetricAnalysis(cloudwatch, analysis, dimensions, (clock or SystemClock()).now)]
 
 
-def build_engine(
-    *,
-    elbv2: ElasticLoadBalancingv2Client,
-    cloudwatch: CloudWatchClient,
+def run_context(
+    env: Environment,
     outputs: StackOutputs,
+    clients: AwsClients,
     store: DeploymentStore,
-    strategy: Strategy,
-    settings: EngineSettings | None = None,
+    *,
     events: EventBus | None = None,
     clock: Clock | None = None,
     owner: Owner | None = None,
-    hooks: Hooks | None = None,
-    hooks_cwd: Path | None = None,
-    extra_signals: Sequence[HealthSignal] = (),
-    stickiness: Stickiness | None = None,
-    analysis: Analysis | None = None,
-    hook_runner: HookRunner | None = None,
-) -> Engine:
-    """An engine for one stack on AWS: ALB listener router, alarms and target health.
+    env_dir: Path | None = None,
+) -> RunContext:
+    """The collaborators of a release of ``env`` on AWS: ALB listener router, alarms,
+    target health (and metric analysis when configured), the journal, hooks.
 
-    ``stickiness`` (the environment's) is applied with every move; None keeps the
-    listener's own.
+    Strategy (poll, grace, gate timeout), stickiness, analysis and hooks all come from
+    ``env``; hooks run in ``env_dir`` (the environment file's folder; default: here).
+    """
+    strategy = env.strategy
+    clock = clock or SystemClock()
+    return RunContext(
+        router=AlbListenerRouter(clients.elbv2, outputs, stickiness=env.load_balancer.stickiness),
+        signals=(
+            *default_signals(clients.elbv2, clients.cloudwatch, outputs, strategy),
+            *analysis_signals(clients.cloudwatch, outputs, env.analysis, clock),
+        ),
+        store=store,
+        settings=EngineSettings.from_strategy(strategy),
+        events=events or EventBus(),
+        clock=clock,
+        owner=owner or Owner.current("zdd"),
+        hooks=env.hooks,
+        hooks_cwd=env_dir or Path.cwd(),
+        versions=dict(outputs.versions or {}),  # what each colour runs, per the stack
+        hook_runner=hook_runner_for(
+            env,
+            outputs,
+            env_dir or Path.cwd(),
+            HookClients(ecs=lambda: clients.ecs, lambda_=lambda: clients.lambda_),
+        ),
+    )
+
+
+def build_engine(
+    env: Environment,
+    outputs: StackOutputs,
+    clients: AwsClients,
+    store: DeploymentStore,
+    *,
+    events: EventBus | None = None,
+    clock: Clock | None = None,
+    owner: Owner | None = None,
+    env_dir: Path | None = None,
+) -> Engine:
+    """A finished engine for one release of ``env`` on AWS (see ``run_context``).
+
+    A variant for tests or benchmarks: ``build_engine(env.model_copy(update=...), ...)``,
+    or ``Engine(dataclasses.replace(run_context(...), router=...))``.
     """
     return Engine(
-        router=AlbListenerRouter(elbv2, outputs, stickiness=stickiness),
-        signals=[
-            *default_signals(elbv2, cloudwatch, outputs, strategy),
-            *analysis_signals(cloudwatch, outputs, analysis, clock),
-            *extra_signals,
-        ],
-        store=store,
-        settings=settings or EngineSettings.from_strategy(strategy),
-        events=events,
-        clock=clock,
-        owner=owner,
-        hooks=hooks,
-        hooks_cwd=hooks_cwd,
-        versions=outputs.versions,  # what each colour runs, per the stack
-        hook_runner=hook_runner,
+        run_context(
+            env, outputs, clients, store, events=events, clock=clock, owner=owner, env_dir=env_dir
+        )
     )
 
 

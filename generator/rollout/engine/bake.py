@@ -7,7 +7,7 @@ from typing import Literal
 from generator.colours import Colour
 from generator.errors import PreflightRefused
 from generator.journal.model import JournalDoc
-from generator.rollout.engine.context import RunContext
+from generator.rollout.engine.context import RunContext, RunState
 from generator.rollout.engine.decisions import Rollback, assess, begin_step, record_verdicts
 from generator.rollout.engine.progress import BakeProgress, report_preflight_poll
 
@@ -38,8 +38,9 @@ def preflight(ctx: RunContext, target: Colour) -> None:
         ctx.clock.sleep(ctx.settings.poll_seconds)
 
 
-def bake(ctx: RunContext, doc: JournalDoc, index: int) -> BakeResult:
-    """Poll the new colour's signals until the bake (and any gate) is passed."""
+def bake(ctx: RunContext, run: RunState, doc: JournalDoc, index: int) -> BakeResult:
+    """Poll the new colour's signals until the bake (and any gate) is passed, renewing
+    ``run``'s lease as it goes."""
     dep = doc.current
     assert dep is not None
     step = dep.schedule[index]
@@ -76,7 +77,7 @@ def bake(ctx: RunContext, doc: JournalDoc, index: int) -> BakeResult:
                 return "finish"
             ctx.emit("gate.passed", f"gate at {step.percent}% passed by zdd promote", dep=dep)
             break
-        ctx.heartbeat()
+        run.heartbeat(ctx)
         if now >= deadline and unknown_since is None:
             if not step.gate:
                 break

@@ -1,9 +1,10 @@
-"""What one run of the engine carries: its router, signals, store, clock and events."""
+"""What one run of the engine carries: its collaborators (router, signals, store, clock,
+events), fixed when it is built, and the little it learns while it runs."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from generator.hooks import HookRunner
 
 
-@dataclass
+@dataclass(frozen=True)
 class EngineSettings:
     poll_seconds: float
     alarm_grace_seconds: float
@@ -45,12 +46,15 @@ class EngineSettings:
         )
 
 
-@dataclass
+@dataclass(frozen=True)
 class RunContext:
-    """Everything external to the engine, handed in; plus the last state AWS confirmed."""
+    """Everything external to the engine, handed in once; nothing assigns to it afterwards.
+
+    A variant (a fault-injecting router, another store) is ``dataclasses.replace(ctx, ...)``.
+    """
 
     router: TrafficRouter
-    signals: Sequence[HealthSignal]
+    signals: tuple[HealthSignal, ...]
     store: DeploymentStore
     settings: EngineSettings
     events: EventBus
@@ -58,18 +62,8 @@ class RunContext:
     owner: Owner
     hooks: Hooks = field(default_factory=Hooks)
     hooks_cwd: Path = field(default_factory=Path.cwd)
-    last_state: ListenerState | None = None
-    last_heartbeat: float = 0.0
-    versions: dict[Colour, str] = field(default_factory=dict)  # what each colour runs
+    versions: Mapping[Colour, str] = field(default_factory=dict)  # what each colour runs
     hook_runner: HookRunner | None = None  # hooks of every kind; None: commands only
-    _actor: Actor | None = None
-
-    @property
-    def actor(self) -> Actor:
-        """Who runs this release (user, CI job), detected once."""
-        if self._actor is None:
-            self._actor = Actor.detect(self.owner.command)
-        return self._actor
 
     def emit(
         self,
@@ -125,29 +119,73 @@ class RunContext:
             who = holder.describe() if holder else "nobody (the lock was removed)"
             raise LeaseLost(f"lost the listener lock: it is held by {who}")
 
-    def heartbeat(self, *, force: bool = False) -> None:
-        """Renew the lease at most every ``heartbeat_seconds`` (or now, with ``force``)."""
-        now = self.clock.now()
-        if force or now - self.last_heartbeat >= self.settings.heartbeat_seconds:
-            self.store.heartbeat(self.owner)
-            self.last_heartbeat = now
-
     def read(self) -> ListenerState:
-        """DescribeListeners; remembered as the last confirmed state."""
-        state = self.last_state = self.router.read()
-        return state
+        """DescribeListeners."""
+        return self.router.read()
 
     def read_checked(self, dep: Deployment) -> ListenerState:
         """DescribeListeners, compared with the journal: a mismatch is drift (exit 4)."""
-        state = self.read()
-        if state.weights != dep.weights:
-            raise DriftError(
-                f"listener {state.arn} changed outside zdd: the journal expects "
-                f"{format_weights(dep.weights)}, the listener has {format_weights(state.weights)}. "
-                "Nothing was touched; restore the listener or run `zdd abort`."
-            )
-        return state
+        return check_journal(self.read(), dep)
 
     def poll(self, colour: Colour, phase: Phase) -> list[Reading]:
         """One reading per signal that applies to ``phase``."""
         return [s.poll(colour) for s in self.signals if phase in s.phases]
+
+
+def check_journal(state: ListenerState, dep: Deployment) -> ListenerState:
+    """``state`` if the listener has the weights the journal expects; else drift (exit 4)."""
+    if state.weights != dep.weights:
+        raise DriftError(
+            f"listener {state.arn} changed outside zdd: the journal expects "
+            f"{format_weights(dep.weights)}, the listener has {format_weights(state.weights)}. "
+            "Nothing was touched; restore the listener or run `zdd abort`."
+        )
+    return state
+
+
+@dataclass
+class RunState:
+    """What one use case learns while it runs; owned by the engine, fresh for each one."""
+
+    listener: ListenerState | None = None  # the last state AWS confirmed to this run
+    renewed_at: float = 0.0  # when this run last renewed its lease
+    actor: Actor | None = None  # who runs it, detected once
+
+    def who(self, ctx: RunContext) -> Actor:
+        """Who runs this release (user, CI job), detected once."""
+        if self.actor is None:
+            self.actor = Actor.detect(ctx.owner.command)
+        return self.actor
+
+    def heartbeat(self, ctx: RunContext, *, force: bool = False) -> None:
+        """Renew the lease at most every ``heartbeat_seconds`` (or now, with ``force``)."""
+        now = ctx.clock.now()
+        if force or now - self.renewed_at >= ctx.settings.heartbeat_seconds:
+            ctx.store.heartbeat(ctx.owner)
+            self.renewed_at = now
+
+
+@dataclass(frozen=True)
+class _RenewingClock:
+    """A clock that renews the lease before each sleep: a long wait under the lock keeps it."""
+
+    inner: Clock
+    renew: Callable[[], None]
+
+    def now(self) -> float:
+        return self.inner.now()
+
+    def sleep(self, seconds: float) -> None:
+        self.renew()
+        self.inner.sleep(seconds)
+
+
+def renewing(ctx: RunContext, run: RunState) -> RunContext:
+    """``ctx`` for work done under the lock outside the engine (``Prepare``): its clock
+    renews ``run``'s lease whenever the work sleeps."""
+    return replace(ctx, clock=_RenewingClock(ctx.clock, lambda: run.heartbeat(ctx)))
+
+
+Prepare = Callable[[RunContext, Colour], None]
+"""Makes the colour about to take traffic ready (scale-up, readiness), under the lock,
+with a ``RunContext`` that keeps the lease (``renewing``)."""

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Literal
 
 from generator import __version__
 from generator.colours import Colour, other_colour
-from generator.config import Hooks
 from generator.errors import (
     DriftError,
     InputError,
@@ -27,26 +25,24 @@ from generator.errors import (
     ReleaseFailed,
 )
 from generator.events import EventBus
-from generator.hooks import HookRunner
 from generator.journal.model import Deployment, JournalDoc, Step
-from generator.journal.protocol import DeploymentStore, Owner, update
+from generator.journal.protocol import DeploymentStore, update
 from generator.rollout.engine.bake import bake, preflight
-from generator.rollout.engine.context import EngineSettings, RunContext
+from generator.rollout.engine.context import (
+    Prepare,
+    RunContext,
+    RunState,
+    check_journal,
+    renewing,
+)
 from generator.rollout.engine.decisions import Rollback
 from generator.rollout.engine.failures import protected, record_promotion
 from generator.rollout.engine.moves import move, reconcile, roll_back
 from generator.rollout.engine.refusals import refusal_recorded
+from generator.rollout.engine.revert import revert_promotion
 from generator.rollout.engine.schedule import describe_schedule
 from generator.rollout.engine.stages import run_stage
-from generator.rollout.ports import (
-    Clock,
-    HealthSignal,
-    ListenerState,
-    SystemClock,
-    TrafficRouter,
-    format_weights,
-    weights_for,
-)
+from generator.rollout.ports import ListenerState, format_weights, weights_for
 
 
 @dataclass
@@ -63,36 +59,10 @@ class ReleaseSpec:
 class Engine:
     """Moves the traffic of one listener; everything external is handed in."""
 
-    def __init__(
-        self,
-        *,
-        router: TrafficRouter,
-        signals: Sequence[HealthSignal],
-        store: DeploymentStore,
-        settings: EngineSettings,
-        events: EventBus | None = None,
-        clock: Clock | None = None,
-        owner: Owner | None = None,
-        hooks: Hooks | None = None,
-        hooks_cwd: Path | None = None,
-        versions: Mapping[Colour, str] | None = None,
-        hook_runner: HookRunner | None = None,
-    ) -> None:
-        """``versions``: what each colour runs, per the stack; ``hook_runner``: hooks of
-        every kind (None: command hooks only)."""
-        self.ctx = RunContext(
-            router=router,
-            signals=list(signals),
-            store=store,
-            settings=settings,
-            events=events or EventBus(),
-            clock=clock or SystemClock(),
-            owner=owner or Owner.current("zdd"),
-            hooks=hooks or Hooks(),
-            hooks_cwd=hooks_cwd or Path.cwd(),
-            versions=dict(versions or {}),
-            hook_runner=hook_runner,
-        )
+    def __init__(self, ctx: RunContext) -> None:
+        """``ctx``: the collaborators (``wiring.build_engine`` builds them for a stack on AWS)."""
+        self.ctx = ctx
+        self.state = RunState()  # fresh for each use case
 
     @property
     def store(self) -> DeploymentStore:
@@ -104,36 +74,34 @@ class Engine:
 
     # -- public operations ------------------------------------------------
 
-    def shift(self, spec: ReleaseSpec, *, break_lock: bool = False) -> Deployment:
-        """Start a release; return the finished deployment or raise (rolled back...)."""
+    def shift(
+        self, spec: ReleaseSpec, *, break_lock: bool = False, prepare: Prepare | None = None
+    ) -> Deployment:
+        """Start a release; return the finished deployment or raise (rolled back...).
+
+        The listener is read once, under the lock, and that reading is checked against
+        the journal, decides the target and is the base of the first move. ``prepare``
+        makes the target ready first, under the lock too.
+        """
         ctx = self.ctx
         self._acquire(force=break_lock)
         try:
-            doc = ctx.store.load()
-            if doc.current is not None and not doc.current.terminal:
-                raise RefusedError(
-                    f"deployment {doc.current.id} is {doc.current.status}: "
-                    "run `zdd resume` to finish it or `zdd abort` to roll it back"
-                )
-            doc.archive_current()
-            try:
-                state = ctx.read()
-            except ListenerNotFound as exc:
-                raise InputError(f"{exc}; check the stack outputs (--outputs)") from None
+            doc = self._idle_journal()
+            state = self._read_idle_listener()
             stable = state.live
-            if stable is None:
-                raise DriftError(
-                    f"listener {state.arn} is split ({format_weights(state.weights)}) but the "
-                    "journal has no deployment in progress; a human must decide"
-                )
+            assert stable is not None
             target = spec.to or other_colour(stable)
             if target == stable:
                 ctx.emit("shift.noop", f"{target} already has all traffic; nothing to do")
                 dep = self._new_deployment(spec, stable, target, state)
                 dep.status, dep.finished_at = "promoted", ctx.clock.now()
                 return dep
+            if prepare is not None:
+                prepare(renewing(ctx, self.state), target)
+                doc = self._idle_journal()  # preparing may have journalled capacity changes
+            actor = self.state.who(ctx)
             ctx.emit("preflight.start", f"pre-flight: {target} alarms and health")
-            with refusal_recorded(ctx, doc, "preflight", spec.release, stable, target):
+            with refusal_recorded(ctx, doc, "preflight", spec.release, stable, target, actor=actor):
                 preflight(ctx, target)
             dep = self._new_deployment(spec, stable, target, state)
             doc.current = dep
@@ -144,13 +112,27 @@ class Engine:
                 dep=dep,
                 release=dep.release,
             )
-            with refusal_recorded(ctx, doc, "pre_traffic", dep.release, stable, target, dep):
-                run_stage(ctx, "pre_traffic", dep, fatal=True)
-            with refusal_recorded(ctx, doc, "post_test_traffic", dep.release, stable, target, dep):
-                run_stage(ctx, "post_test_traffic", dep, fatal=True)
+            for stage in ("pre_traffic", "post_test_traffic"):
+                with refusal_recorded(
+                    ctx, doc, stage, dep.release, stable, target, dep, actor=actor
+                ):
+                    run_stage(ctx, stage, dep, fatal=True)
             return self._drive(doc, state, journal_first=True)
         finally:
             self._release()
+
+    def revert(
+        self,
+        *,
+        reason: str,
+        prepare: Prepare,
+        release: Callable[[Colour], str | None] | None = None,
+    ) -> Deployment:
+        """``zdd rollback``: undo the last promotion (``revert.revert_promotion``)."""
+        self.state = RunState()
+        return revert_promotion(
+            self.ctx, self.state, reason=reason, prepare=prepare, release=release
+        )
 
     def resume(self, *, break_lock: bool = False) -> Deployment | None:
         """Finish the deployment in the journal, or complete its rollback."""
@@ -164,12 +146,13 @@ class Engine:
             dep = doc.current
             if dep is None or dep.terminal:
                 return None
-            state = reconcile(self.ctx, doc)
+            state = self.state.listener = reconcile(self.ctx, doc)  # its one reading
             self.ctx.emit(
                 "deployment.resume", f"resuming deployment {dep.id} ({dep.status})", dep=dep
             )
             if dep.status == "rolling_back" or dep.request == "abort":
-                roll_back(self.ctx, doc, Rollback("rollback completed by zdd resume"))
+                why = Rollback("rollback completed by zdd resume")
+                roll_back(self.ctx, doc, why, reading=state)
             # Written at once: a run that lost its lease to this one sees the journal
             # change under it and stops before its next move.
             return self._drive(doc, state, journal_first=True)
@@ -214,7 +197,40 @@ class Engine:
 
     def _acquire(self, *, take_over: bool = False, force: bool = False) -> None:
         self.ctx.store.acquire(self.ctx.owner, take_over=take_over, force=force)
-        self.ctx.last_heartbeat = self.ctx.clock.now()
+        self.state = RunState(renewed_at=self.ctx.clock.now())
+
+    def _idle_journal(self) -> JournalDoc:
+        """The journal, refused while a deployment is unfinished; a finished one archived."""
+        doc = self.ctx.store.load()
+        if doc.current is not None and not doc.current.terminal:
+            raise RefusedError(
+                f"deployment {doc.current.id} is {doc.current.status}: "
+                "run `zdd resume` to finish it or `zdd abort` to roll it back"
+            )
+        doc.archive_current()
+        return doc
+
+    def _read_idle_listener(self) -> ListenerState:
+        """This run's one reading before its first move: all weight on one colour, as a
+        journal without a deployment in progress says."""
+        try:
+            state = self._read()
+        except ListenerNotFound as exc:
+            raise InputError(f"{exc}; check the stack outputs (--outputs)") from None
+        if state.live is None:
+            raise DriftError(
+                f"listener {state.arn} is split ({format_weights(state.weights)}) but the "
+                "journal has no deployment in progress; a human must decide"
+            )
+        return state
+
+    def _read(self) -> ListenerState:
+        """DescribeListeners, remembered as the last state AWS confirmed to this run."""
+        state = self.state.listener = self.ctx.read()
+        return state
+
+    def _read_checked(self, dep: Deployment) -> ListenerState:
+        return check_journal(self._read(), dep)
 
     def _release(self) -> None:
         # Best effort: a lease left behind expires, and `zdd resume` takes it over.
@@ -244,7 +260,7 @@ class Engine:
             weights=dict(state.weights),
             started_at=self.ctx.clock.now(),
             migrations=list(spec.migrations),
-            actor=self.ctx.actor,
+            actor=self.state.who(self.ctx),
             versions=dict(self.ctx.versions) or None,
             zdd_version=__version__,
         )
@@ -270,19 +286,18 @@ class Engine:
         assert dep is not None
         fresh: ListenerState | None = state
         if dep.step_index >= 0 and dep.baked_index < dep.step_index:
-            if bake(ctx, doc, dep.step_index) == "finish":
-                return self._finish_now(doc, fresh or ctx.read_checked(dep))
+            if bake(ctx, self.state, doc, dep.step_index) == "finish":
+                return self._finish_now(doc, fresh or self._read_checked(dep))
             fresh = None
         for index in range(dep.step_index + 1, len(dep.schedule)):
             step = dep.schedule[index]
-            base = fresh or ctx.read_checked(dep)
+            base = fresh or self._read_checked(dep)
             run_stage(ctx, "pre_step", dep, fatal=True, step=index)
-            ctx.heartbeat(force=True)  # never move forward without the lease
-            fresh = move(ctx, doc, base, weights_for(dep.to_colour, step.percent), "step")
+            fresh = self._move(doc, base, weights_for(dep.to_colour, step.percent))
             dep.step_index = index
             ctx.save(doc)
             run_stage(ctx, "post_step", dep, fatal=True, step=index)
-            if bake(ctx, doc, index) == "finish":
+            if bake(ctx, self.state, doc, index) == "finish":
                 return self._finish_now(doc, fresh)
             fresh = None
         return self._promoted(doc)
@@ -292,16 +307,22 @@ class Engine:
         assert dep is not None
         self.ctx.emit("promote.now", "promoted by zdd promote: moving all traffic now", dep=dep)
         if dep.weights.get(dep.to_colour) != 100:
-            self.ctx.heartbeat(force=True)
-            move(self.ctx, doc, state, weights_for(dep.to_colour, 100), "step")
+            self._move(doc, state, weights_for(dep.to_colour, 100))
         dep.step_index = len(dep.schedule) - 1
         return self._promoted(doc)
+
+    def _move(
+        self, doc: JournalDoc, base: ListenerState, weights: dict[Colour, int]
+    ) -> ListenerState:
+        self.state.heartbeat(self.ctx, force=True)  # never move forward without the lease
+        state = self.state.listener = move(self.ctx, doc, base, weights, "step")
+        return state
 
     def _promoted(self, doc: JournalDoc) -> Deployment:
         ctx = self.ctx
         dep = doc.current
         assert dep is not None
-        final = ctx.read_checked(dep)  # read back the end state once more
+        final = self._read_checked(dep)  # read back the end state once more
         dep.status, dep.finished_at, dep.request = "promoted", ctx.clock.now(), None
         ctx.emit(
             "deployment.promoted",

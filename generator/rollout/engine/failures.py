@@ -109,7 +109,6 @@ def lease_lost(ctx: RunContext, doc: JournalDoc, exc: LeaseLost) -> NoReturn:
             f"{dep.id} is left {dep.status} with its pending intent; when no other run "
             "holds the lock, `zdd resume` finishes it"
         ) from None
-    ctx.last_heartbeat = ctx.clock.now()
     latest = ctx.store.load()  # what was written without us is the truth now
     mine = latest.current
     if mine is None or mine.id != dep.id or mine.terminal:

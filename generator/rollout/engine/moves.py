@@ -23,7 +23,7 @@ from generator.errors import (
     StoreError,
 )
 from generator.journal.model import Deployment, Intent, JournalDoc
-from generator.rollout.engine.context import RunContext
+from generator.rollout.engine.context import RunContext, check_journal
 from generator.rollout.engine.decisions import Rollback
 from generator.rollout.engine.stages import run_stage
 from generator.rollout.ports import ListenerState, format_weights, weights_for
@@ -40,7 +40,6 @@ def move(
     )
     ctx.save(doc)
     new_state = ctx.router.set_weights(state, weights)
-    ctx.last_state = new_state
     dep.weights = dict(new_state.weights)
     dep.pending = None
     ctx.emit(
@@ -80,13 +79,17 @@ def reconcile(ctx: RunContext, doc: JournalDoc) -> ListenerState:
             )
         dep.pending = None
         ctx.save(doc)
-    elif state.weights != dep.weights:
-        ctx.read_checked(dep)  # raises DriftError with the full message
-    return state
+        return state
+    return check_journal(state, dep)
 
 
-def roll_back(ctx: RunContext, doc: JournalDoc, rollback: Rollback) -> NoReturn:
+def roll_back(
+    ctx: RunContext, doc: JournalDoc, rollback: Rollback, *, reading: ListenerState | None = None
+) -> NoReturn:
     """All weight back to the stable colour, verified; then raise ReleaseFailed.
+
+    ``reading``: the listener as this run just read it under the lock (``reconcile``);
+    without it the listener is read first.
 
     Shielded from stop signals: once decided, a rollback is journalled and carried
     out to the end. If AWS cannot be read or written, the journal keeps the
@@ -94,7 +97,7 @@ def roll_back(ctx: RunContext, doc: JournalDoc, rollback: Rollback) -> NoReturn:
     The ``on_rollback`` hooks run after the shield: a stop signal may cut them short.
     """
     with interrupts.shielded():
-        recorded = _roll_back(ctx, doc, rollback)
+        recorded = _roll_back(ctx, doc, rollback, reading)
     dep = recorded.deployment
     run_stage(ctx, "on_rollback", dep, fatal=False)
     if not recorded.journalled:
@@ -113,7 +116,9 @@ class _Recorded:
     journal_says: str
 
 
-def _roll_back(ctx: RunContext, doc: JournalDoc, rollback: Rollback) -> _Recorded:
+def _roll_back(
+    ctx: RunContext, doc: JournalDoc, rollback: Rollback, reading: ListenerState | None
+) -> _Recorded:
     dep = doc.current
     assert dep is not None
     was = dep.status
@@ -133,7 +138,7 @@ def _roll_back(ctx: RunContext, doc: JournalDoc, rollback: Rollback) -> _Recorde
     # The decision first, so that a resume never goes forward. Without the lease
     # it is not ours to decide: LeaseLost propagates before the listener is touched.
     decided = _try_save(ctx, doc)
-    current = _restore(ctx, doc, rollback, decided)
+    current = _restore(ctx, doc, rollback, decided, reading)
     ctx.emit(
         "rollback.verified",
         f"rollback: {format_weights(current.weights)} verified",
@@ -161,15 +166,21 @@ def _roll_back(ctx: RunContext, doc: JournalDoc, rollback: Rollback) -> _Recorde
     return _Recorded(dep, recorded, "rolling_back" if decided else was)
 
 
-def _restore(ctx: RunContext, doc: JournalDoc, rollback: Rollback, decided: bool) -> ListenerState:
-    """Read the listener first (a move whose reply was lost may have happened), move
-    it to the stable colour if needed, and read it back."""
+def _restore(
+    ctx: RunContext,
+    doc: JournalDoc,
+    rollback: Rollback,
+    decided: bool,
+    reading: ListenerState | None,
+) -> ListenerState:
+    """Read the listener first (a move whose reply was lost may have happened) unless
+    ``reading`` is that, move it to the stable colour if needed, and read it back."""
     dep = doc.current
     assert dep is not None
     stable = dep.from_colour
     target = weights_for(stable, 100)
     try:
-        current = ctx.read()
+        current = reading or ctx.read()
         if current.weights != target:
             intent = dep.pending  # written with the decision only if ``decided``
             if not (
@@ -186,7 +197,6 @@ def _restore(ctx: RunContext, doc: JournalDoc, rollback: Rollback, decided: bool
                 )
                 _try_save(ctx, doc)
             current = ctx.router.set_weights(current, target)
-            ctx.last_state = current
         current = ctx.read()  # the end state, as AWS shows it now
     except (DriftError, LeaseLost):
         raise

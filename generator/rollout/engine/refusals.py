@@ -46,6 +46,8 @@ def refusal_recorded(
     from_colour: Colour,
     to_colour: Colour,
     dep: Deployment | None = None,
+    *,
+    actor: Actor,
 ) -> Iterator[None]:
     """Journal and announce a refusal (or a failed pre-traffic hook) raised inside the block."""
     started = ctx.clock.now()
@@ -60,7 +62,7 @@ def refusal_recorded(
             from_colour=from_colour,
             to_colour=to_colour,
             deployment_id=dep.id if dep is not None else None,
-            actor=ctx.actor,
+            actor=actor,
             waited_seconds=round(ctx.clock.now() - started, 3),
         )
         if dep is not None and doc.current is dep:

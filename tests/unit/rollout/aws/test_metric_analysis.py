@@ -20,10 +20,10 @@ from generator.rollout.analysis.queries import Dimensions
 from generator.rollout.aws.alb import AlbListenerRouter
 from generator.rollout.aws.metric_analysis import MetricAnalysis
 from generator.rollout.aws.wiring import build_engine
-from generator.rollout.engine.context import EngineSettings
 from generator.rollout.engine.engine import ReleaseSpec
 from generator.rollout.views.status import gather_status, render_status
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, engine_env
+from tests.support.clients import aws_clients
 
 # On a period boundary. Each test uses its own hours: moto keeps the metrics of
 # earlier tests (the world is built once), and a test must not read them.
@@ -59,16 +59,14 @@ def _calls(client: Any) -> list[str]:
 
 
 def _engine(aws: Any, clock: FakeClock, tmp_path: Path, analysis: Analysis, cloudwatch: Any):  # type: ignore[no-untyped-def]
+    env = engine_env(Strategy(poll_seconds=10, alarm_grace_seconds=90), analysis=analysis)
     return build_engine(
-        elbv2=aws.client("elbv2"),
-        cloudwatch=cloudwatch,
-        outputs=aws.outputs,
-        store=LocalStore(tmp_path, "shop", "staging"),
-        strategy=Strategy(),
-        settings=EngineSettings(poll_seconds=10, alarm_grace_seconds=90),
+        env,
+        aws.outputs,
+        aws_clients(aws.session, elbv2=aws.client("elbv2"), cloudwatch=cloudwatch),
+        LocalStore(tmp_path, "shop", "staging"),
         events=EventBus(),
         clock=clock,
-        analysis=analysis,
     )
 
 

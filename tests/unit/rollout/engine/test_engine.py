@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from generator.demo.injectors import CallbackSink
 from generator.errors import DriftError, PreflightRefused, ReleaseFailed
 from generator.events import WebhookSink
 from generator.journal.local import LocalStore
+from generator.rollout.aws.alb import AlbListenerRouter
 from generator.rollout.engine.engine import Engine, ReleaseSpec
 from generator.rollout.engine.schedule import (
     Overrides,
@@ -116,7 +118,11 @@ def test_stickiness_and_the_rest_of_the_action_are_kept(aws, clock, tmp_path: Pa
         "DurationSeconds": 777,
     }
     elbv2.modify_listener(ListenerArn=arn, DefaultActions=[action])
-    make_engine(aws, clock, tmp_path).shift(spec([50, 100], bake=10))
+    # A router without stickiness of its own (the environment's) keeps the listener's.
+    ctx = make_engine(aws, clock, tmp_path).ctx
+    Engine(replace(ctx, router=AlbListenerRouter(elbv2, aws.outputs))).shift(
+        spec([50, 100], bake=10)
+    )
     after = elbv2.describe_listeners(ListenerArns=[arn])["Listeners"][0]["DefaultActions"][0]
     assert after["ForwardConfig"]["TargetGroupStickinessConfig"] == {
         "Enabled": True,

@@ -10,6 +10,7 @@ import signal
 import socket
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -54,10 +55,8 @@ def local(clock, tmp_path: Path) -> LocalStore:
 
 
 def faulty(aws, clock, store: DeploymentStore) -> tuple[Engine, FaultPoints]:
-    engine = engine_for(aws, clock, store)
     points = FaultPoints()
-    wrap_run(engine.ctx, points)
-    return engine, points
+    return Engine(wrap_run(engine_for(aws, clock, store).ctx, points)), points
 
 
 def run(call) -> BaseException | None:  # type: ignore[no-untyped-def]
@@ -314,8 +313,9 @@ class Unreachable:
 
 def test_aws_unreachable_during_rollback_leaves_it_to_resume(aws, clock, tmp_path) -> None:
     store = local(clock, tmp_path)
-    engine = engine_for(aws, clock, store)
-    router = engine.ctx.router = Unreachable(engine.ctx.router)
+    plain = engine_for(aws, clock, store).ctx
+    router = Unreachable(plain.router)
+    engine = Engine(replace(plain, router=router))
     clock.at(12, lambda: aws.set_alarm(aws.outputs.alarm_names["green"][0]))
 
     def cut(event) -> None:  # type: ignore[no-untyped-def]
@@ -365,7 +365,6 @@ def test_listener_and_target_groups_deleted_mid_bake_is_drift_everywhere(
 
 def test_outputs_of_another_stack_are_refused(aws, clock, tmp_path) -> None:
     from generator.config import Strategy
-    from generator.rollout.aws.wiring import build_engine
     from generator.rollout.views.status import gather_status
     from tests.unit.rollout.engine.test_recovery import AFTER, _left_behind, _set_listener
 
@@ -373,14 +372,7 @@ def test_outputs_of_another_stack_are_refused(aws, clock, tmp_path) -> None:
     _left_behind(aws, store, clock, step_index=0, weights=dict(AFTER))
     _set_listener(aws, AFTER)
     other = aws.outputs.model_copy(update={"listener_arn": aws.outputs.test_listener_arn})
-    wrong = build_engine(
-        elbv2=aws.client("elbv2"),
-        cloudwatch=aws.client("cloudwatch"),
-        outputs=other,
-        store=store,
-        strategy=Strategy(),
-        clock=clock,
-    )
+    wrong = engine_for(aws, clock, store, strategy=Strategy(), outputs=other)
     for call in (lambda: wrong.request("abort"), lambda: wrong.request("promote"), wrong.resume):
         with pytest.raises(InputError, match="outputs of the stack it was started on") as caught:
             call()
@@ -393,21 +385,14 @@ def test_outputs_of_another_stack_are_refused(aws, clock, tmp_path) -> None:
 
 def test_a_colour_without_alarms_is_refused_unless_allowed(aws, clock, tmp_path) -> None:
     from generator.config import Strategy
-    from generator.rollout.aws.wiring import build_engine
-    from generator.rollout.engine.context import EngineSettings
 
     unwatched = aws.outputs.model_copy(update={"alarm_names": {"blue": [], "green": []}})
 
     def engine(allow: bool) -> Engine:
-        return build_engine(
-            elbv2=aws.client("elbv2"),
-            cloudwatch=aws.client("cloudwatch"),
-            outputs=unwatched,
-            store=local(clock, tmp_path),
-            strategy=Strategy(min_healthy_targets=0, allow_unwatched=allow),
-            settings=EngineSettings(poll_seconds=5, alarm_grace_seconds=30),
-            clock=clock,
+        strategy = Strategy(
+            min_healthy_targets=0, allow_unwatched=allow, poll_seconds=5, alarm_grace_seconds=30
         )
+        return engine_for(aws, clock, local(clock, tmp_path), strategy=strategy, outputs=unwatched)
 
     with pytest.raises(PreflightRefused, match="no rollback alarms") as caught:
         engine(False).shift(SPEC)
