@@ -39,6 +39,10 @@ class TrickleServer:
                 except OSError:
                     return  # the client gave up
 
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                self.do_GET()
+
             def log_message(self, *args: Any) -> None:
                 return None
 
