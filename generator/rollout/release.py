@@ -2,8 +2,10 @@
 
 ``deploy`` orders its work so that nothing is applied before every gate that
 could refuse the release has passed: validate the version, the migrations gate,
-then render, plan, guard and apply the idle colour, then make it ready (scale it
-up if it was scaled down, wait for its ECS rollout), then shift.
+take the listener's lease (held and renewed until the release ends), then render,
+plan, guard and apply the idle colour, then make it ready (scale it up if it was
+scaled down, wait for its ECS rollout), then shift. A stop signal while terraform
+runs stops terraform too and is journalled (``apply_interrupted``).
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from generator.rollout.engine.context import RunContext
 from generator.rollout.engine.engine import Engine, ReleaseSpec
 from generator.rollout.engine.revert import revert_promotion
 from generator.rollout.engine.schedule import build_schedule
+from generator.rollout.interrupted import apply_interrupted
+from generator.rollout.lease import LeaseKeeper
 from generator.rollout.ports import Clock, SystemClock
 
 
@@ -54,7 +58,9 @@ class ReleaseContext:
             self.services = AwsEcsServices(self.clients.ecs, self.clients.application_autoscaling)
         return self.services
 
-    def engine(self, outputs: StackOutputs, strategy: Strategy | None = None) -> Engine:
+    def engine(
+        self, outputs: StackOutputs, strategy: Strategy | None = None, owner: Owner | None = None
+    ) -> Engine:
         check_outputs(outputs, self.env.region)  # garbage or another region: exit 2, no AWS call
         return build_engine(
             elbv2=self.clients.elbv2,
@@ -64,7 +70,7 @@ class ReleaseContext:
             strategy=strategy or self.env.strategy,
             events=self.events,
             clock=self.clock,
-            owner=Owner.current(self.command),
+            owner=owner or Owner.current(self.command),
             hooks=self.env.hooks,
             hooks_cwd=self.env_dir,
             stickiness=self.env.load_balancer.stickiness,
@@ -102,20 +108,25 @@ def deploy(
     echo: Echo | None = None,
     terraform: type[Terraform] = Terraform,
 ) -> Deployment:
-    """Gates first; then ``version`` goes onto the idle colour through Terraform; then shift."""
+    """Gates first; then, holding the listener's lease, ``version`` goes onto the idle
+    colour through Terraform; then shift."""
     check_version_tag(version)
     build_schedule(strategy)  # a schedule that cannot be built refuses before any apply
     migrations = _migrations_gate(ctx, version)
-    outputs = put_version_on_idle(
-        ctx.env,
-        version,
-        stack_dir,
-        listener_reader(ctx.clients.elbv2),
-        echo=echo,
-        terraform=terraform,
-        read_versions=version_reader(ctx.ecs),
-    )
-    return _shift(ctx, outputs, strategy, None, version, migrations, break_lock)
+    owner = Owner.current(ctx.command)
+    with LeaseKeeper(ctx.store, owner, force=break_lock) as lease:
+        with apply_interrupted(ctx.store, ctx.events, version, ctx.command, ctx.clock):
+            outputs = put_version_on_idle(
+                ctx.env,
+                version,
+                stack_dir,
+                listener_reader(ctx.clients.elbv2),
+                echo=echo,
+                terraform=terraform,
+                read_versions=version_reader(ctx.ecs),
+            )
+        lease.check()
+        return _shift(ctx, outputs, strategy, None, version, migrations, break_lock, owner)
 
 
 def _shift(
@@ -126,6 +137,7 @@ def _shift(
     release: str | None,
     migrations: list[str],
     break_lock: bool,
+    owner: Owner | None = None,
 ) -> Deployment:
     spec = ReleaseSpec(
         schedule=build_schedule(strategy),
@@ -134,7 +146,7 @@ def _shift(
         release=release,
         migrations=migrations,
     )
-    engine = ctx.engine(outputs, strategy)
+    engine = ctx.engine(outputs, strategy, owner)
     try:
         live = engine.ctx.read().live
     except ListenerNotFound as exc:  # nothing is journalled yet: the outputs are wrong
