@@ -100,6 +100,18 @@ class TerraformError(ZddError):
         )
 
 
+class TerraformInterrupted(ZddError):
+    """A stop signal arrived while terraform ran: it was told to stop (SIGINT, its graceful
+    stop: it finishes what is in flight and releases the state lock) and waited for,
+    or killed after a bounded wait (exit 1)."""
+
+    def __init__(self, command: list[str], outcome: str) -> None:
+        self.command = command
+        self.subcommand = command[1] if len(command) > 1 else "run"
+        self.outcome = outcome
+        super().__init__(f"interrupted during terraform {self.subcommand}: {outcome}")
+
+
 def _tail(text: str, lines: int = 5) -> str:
     return " | ".join(line.strip() for line in text.strip().splitlines()[-lines:] if line.strip())
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
@@ -154,6 +155,11 @@ class DeliveryReport:
 
 
 @runtime_checkable
+class FlushesInBackground(Protocol):
+    def begin_close(self) -> None: ...
+
+
+@runtime_checkable
 class ReportsDelivery(Protocol):
     def delivery_report(self) -> DeliveryReport: ...
 
@@ -174,6 +180,12 @@ class EventBus:
                 continue
 
     def close(self) -> None:
+        """Close every sink. Notifiers' bounded flushes start together, then each is
+        waited for: the exit waits about one delivery timeout, not one per notifier."""
+        for sink in self.sinks:
+            if isinstance(sink, FlushesInBackground):
+                with contextlib.suppress(Exception):
+                    sink.begin_close()
         for sink in self.sinks:
             try:
                 sink.close()

@@ -2,14 +2,18 @@
 
 Each notifier posts from a background thread: a slow or failing target never
 delays or blocks a rollback. Events are queued without waiting (dropped and
-counted when the queue is full), each delivery has a timeout, the first failure
-of each target is logged once, and every failure is counted for the run's summary.
+counted when the queue is full), each delivery has a deadline on the whole call
+(DNS, connect, send, read), the first failure of each target is logged once, and
+every failure is counted for the run's summary. At exit the flush is bounded by one
+delivery timeout in all, for every notifier at once: zdd exits within about one
+delivery timeout of its outcome, and says what it gave up on.
 Only the events people act on are sent; the filter is configurable
 (``webhooks.events`` in the environment file, shell-style patterns).
 """
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import json
 import queue
@@ -22,6 +26,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
+from generator.deadline import DeadlineExceeded, call_within, read_within, remaining
 from generator.events.address_guard import guarded_opener
 from generator.events.core import DeliveryReport, Event, Origin
 from generator.events.links import render_link
@@ -144,6 +149,8 @@ class Notifier(ABC):
         self._lock = threading.Lock()
         self._warned: set[str] = set()
         self._queue: queue.Queue[Event | None] = queue.Queue(maxsize=256)
+        self._flush_deadline: float | None = None  # set once closing: monotonic
+        self._given_up = 0  # events still queued when the flush ran out of time
         self._thread = threading.Thread(target=self._run, name="zdd-notify", daemon=True)
         self._thread.start()
 
@@ -172,15 +179,46 @@ class Notifier(ABC):
             event = self._queue.get()
             if event is None:
                 return
+            if self._out_of_time():
+                self._give_up(event)
+                return
             body = payload(event, self.origin, self.link_template)
             for target in self.targets:
                 try:
-                    self.deliver(target, event, body)
+                    self._deliver_within(target, event, body)
                 except Exception as exc:
                     self._failed(target, exc)
                 else:
                     with self._lock:
                         self.report.sent += 1
+
+    def _budget(self) -> float:
+        """One delivery's wall-clock budget: the timeout, and never past the flush."""
+        if self._flush_deadline is None:
+            return self.timeout
+        return min(self.timeout, self._flush_deadline - time.monotonic())
+
+    def _deliver_within(self, target: str, event: Event, body: dict[str, Any]) -> None:
+        """``deliver``, abandoned at its deadline whatever it waits for (DNS, a client's
+        retries): the deadline covers the whole call."""
+        budget = self._budget()
+        if budget <= 0:
+            raise DeadlineExceeded(self.timeout)
+        call_within(lambda: self.deliver(target, event, body), budget, name="zdd-deliver")
+
+    def _out_of_time(self) -> bool:
+        return self._flush_deadline is not None and time.monotonic() >= self._flush_deadline
+
+    def _give_up(self, first: Event) -> None:
+        """The flush ran out of time: count what is left (``first`` and the queue)."""
+        left = 1
+        with contextlib.suppress(queue.Empty):
+            while True:
+                if self._queue.get_nowait() is not None:
+                    left += 1
+        with self._lock:
+            self._given_up += left * len(self.targets)
+            self.report.dropped += left * len(self.targets)
 
     def _failed(self, target: str, exc: Exception) -> None:
         shown = self.describe_target(target)
@@ -205,17 +243,37 @@ class Notifier(ABC):
                 list(self.report.failed_targets),
             )
 
-    flush_seconds = 15.0  # at exit: how long what is still queued may take, in all
+    @property
+    def flush_seconds(self) -> float:
+        """At exit: how long what is still queued may take, in all (one delivery timeout)."""
+        return self.timeout
+
+    def begin_close(self) -> None:
+        """Start the flush: from now on, at most ``flush_seconds`` in all. ``EventBus``
+        starts every notifier's flush before waiting for any, so they overlap."""
+        if self._flush_deadline is not None:
+            return
+        self._flush_deadline = time.monotonic() + self.flush_seconds
+        with contextlib.suppress(queue.Full):  # full: the deadline ends the thread anyway
+            self._queue.put_nowait(None)
 
     def close(self) -> None:
-        """Deliver what is queued (the rollback or promotion is usually last), for at most
-        ``flush_seconds`` in all; a slow target never holds zdd's exit longer than that."""
-        deadline = time.monotonic() + self.flush_seconds
+        """Deliver what is queued (the rollback or promotion is usually last) until the
+        flush deadline; a slow target never holds zdd's exit longer. Say what was lost."""
+        self.begin_close()
+        assert self._flush_deadline is not None
         try:
-            self._queue.put(None, timeout=self.flush_seconds)
-        except queue.Full:
-            return
-        self._thread.join(max(0.0, deadline - time.monotonic()))
+            left = remaining(self._flush_deadline, self.flush_seconds)
+        except DeadlineExceeded:
+            left = 0.0
+        self._thread.join(left + 0.2)  # the thread itself stops at the deadline
+        with self._lock:
+            lost = self._given_up
+        if lost or self._thread.is_alive():
+            self.warn(
+                f"zdd: {self.kind_of_target} flush gave up after {self.flush_seconds:g}s: "
+                f"{lost} notification(s) not delivered"
+            )
 
 
 class WebhookSink(Notifier):
@@ -225,15 +283,22 @@ class WebhookSink(Notifier):
 
     def deliver(self, target: str, event: Event, body: dict[str, Any]) -> None:
         data = json.dumps({"text": slack_text(body), "zdd": body}).encode()
-        request = urllib.request.Request(
-            target, data=data, headers={"Content-Type": "application/json"}, method="POST"
-        )
-        # Only to allowed addresses, checked after DNS; no redirects (events.address_guard).
-        with guarded_opener().open(request, timeout=self.timeout) as response:
-            response.read(MAX_REPLY)
+        _post(target, data, self.timeout)
 
     def describe_target(self, target: str) -> str:
         return redact(target)
+
+
+def _post(url: str, data: bytes, seconds: float) -> None:
+    """POST ``data`` as JSON to an allowed address, with a deadline of ``seconds`` on
+    connect, send and the whole reply (a reply that trickles in fails)."""
+    deadline = time.monotonic() + seconds
+    request = urllib.request.Request(
+        url, data=data, headers={"Content-Type": "application/json"}, method="POST"
+    )
+    # Only to allowed addresses, checked after DNS; no redirects (events.address_guard).
+    with guarded_opener().open(request, timeout=remaining(deadline, seconds)) as response:
+        read_within(response, deadline, seconds, MAX_REPLY)
 
 
 class SnsClient(Protocol):

@@ -7,6 +7,7 @@ colour runs, where it runs. The exit code of the judged container decides.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -25,8 +26,10 @@ def run_ecs_task(
     *,
     now: Callable[[], float],
     sleep: Callable[[float], None],
+    cancel: threading.Event | None = None,
 ) -> HookResult:
-    """Run one task, wait for it to stop (or time out and stop it), judge its exit code."""
+    """Run one task, wait for it to stop (or time out, or be cancelled, and stop it),
+    judge its exit code."""
     spec = hook.ecs_task
     cluster = spec.cluster or service_ref[0]
     service = spec.service or service_ref[1]
@@ -46,6 +49,9 @@ def run_ecs_task(
             if now() >= deadline:
                 ecs.stop_task(cluster=cluster, task=arn, reason="zdd hook timed out")
                 return HookResult(label, False, f"timed out after {hook.timeout_seconds:g}s")
+            if cancel is not None and cancel.is_set():
+                ecs.stop_task(cluster=cluster, task=arn, reason="zdd stopped waiting for it")
+                return HookResult(label, False, "stopped: the release no longer waits for it")
             sleep(hook.poll_seconds)
     except Exception as exc:  # botocore errors: the hook failed, zdd did not
         return HookResult(label, False, f"ECS call failed ({exc})")

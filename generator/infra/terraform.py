@@ -10,11 +10,13 @@ logs the command, streams each line as it comes, keeps the output, and raises
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import re
 import shutil
+import signal
 import subprocess
 import threading
 from collections.abc import Callable, Mapping
@@ -25,7 +27,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from python_terraform import IsFlagged, IsNotFlagged
 from python_terraform import Terraform as _PyTerraform
 
-from generator.errors import InputError, TerraformError
+from generator.errors import InputError, TerraformError, TerraformInterrupted
 from generator.files import SMALL_STATE, atomic_write, read_capped
 
 if TYPE_CHECKING:
@@ -34,6 +36,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("zdd.terraform")
 MIN_VERSION = (1, 5)  # the floor the generated code targets (OpenTofu 1.6 is equivalent)
+# After a stop signal, how long terraform gets to stop gracefully before it is killed:
+# it finishes the API calls in flight, writes state and releases the state lock.
+STOP_SECONDS = 60.0
 
 
 class Run(NamedTuple):
@@ -47,6 +52,31 @@ class Run(NamedTuple):
     returncode: int
     stdout: str
     stderr: str
+
+
+def stop_gracefully(proc: subprocess.Popen[str]) -> str:
+    """SIGINT to terraform's process group, then wait up to ``STOP_SECONDS``; then SIGKILL.
+    Returns what happened, for the error and the journal. Never raises for a signal: a
+    second one while waiting kills terraform at once (its own convention for Ctrl-C twice)."""
+    try:
+        os.killpg(proc.pid, signal.SIGINT)
+    except OSError:
+        return f"terraform had already exited ({proc.poll()})"
+    try:
+        code = proc.wait(timeout=STOP_SECONDS)
+        return f"terraform was sent SIGINT and stopped (exit {code}); no weight was moved"
+    except subprocess.TimeoutExpired:
+        why = f"did not stop within {STOP_SECONDS:g}s of SIGINT"
+    except KeyboardInterrupt:
+        why = "was interrupted twice"
+    with contextlib.suppress(OSError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired, KeyboardInterrupt):
+        proc.wait(timeout=10)
+    return (
+        f"terraform {why} and was killed (SIGKILL); its state lock may still be held "
+        "(`terraform force-unlock`); no weight was moved"
+    )
 
 
 def find_terraform(explicit: str | None = None) -> str:
@@ -163,7 +193,12 @@ class Terraform:
         return built
 
     def run(self, argv: list[str], *, ok_codes: tuple[int, ...] = (0,)) -> Run:
-        """Run one command, streaming stdout lines to ``echo`` as they come."""
+        """Run one command, streaming stdout lines to ``echo`` as they come.
+
+        Terraform runs in its own process group, so a terminal's Ctrl-C reaches zdd
+        alone; zdd forwards one SIGINT, waits (bounded) and raises ``TerraformInterrupted``:
+        terraform is never left running as an orphan that holds the state lock.
+        """
         log.info("running: %s", " ".join(argv))
         if not self.working_dir.is_dir():
             raise InputError(f"{self.working_dir}: no such stack directory; run `zdd generate`")
@@ -178,25 +213,39 @@ class Terraform:
             stderr=subprocess.PIPE,
             text=True,
             bufsize=1,
+            start_new_session=True,
         )
-        err_chunks: list[str] = []
-        reader = threading.Thread(
-            target=lambda: err_chunks.append(proc.stderr.read() if proc.stderr else ""),
-            daemon=True,
-        )
-        reader.start()
         out_lines: list[str] = []
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            out_lines.append(line)
-            if self.echo is not None:
-                self.echo(line.rstrip("\n"))
-        returncode = proc.wait()
-        reader.join()
+        err_chunks: list[str] = []
+        readers = [
+            threading.Thread(target=self._read_out, args=(proc, out_lines), daemon=True),
+            threading.Thread(
+                target=lambda: err_chunks.append(proc.stderr.read() if proc.stderr else ""),
+                daemon=True,
+            ),
+        ]
+        for reader in readers:
+            reader.start()
+        try:
+            returncode = proc.wait()
+        except KeyboardInterrupt:  # a stop signal: terraform stops too, and is waited for
+            raise TerraformInterrupted(argv, stop_gracefully(proc)) from None
+        except BaseException:
+            stop_gracefully(proc)
+            raise
+        for reader in readers:
+            reader.join()
         run = Run(argv, returncode, "".join(out_lines), "".join(err_chunks))
         if returncode not in ok_codes:
             raise TerraformError(argv, returncode, run.stderr or run.stdout)
         return run
+
+    def _read_out(self, proc: subprocess.Popen[str], lines: list[str]) -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+            if self.echo is not None:
+                self.echo(line.rstrip("\n"))
 
     # -- operations -------------------------------------------------------
 

@@ -2,8 +2,10 @@
 
 ``deploy`` orders its work so that nothing is applied before every gate that
 could refuse the release has passed: validate the version, the migrations gate,
-then render, plan, guard and apply the idle colour, then make it ready (scale it
-up if it was scaled down, wait for its ECS rollout), then shift.
+take the listener's lease (held and renewed until the release ends), then render,
+plan, guard and apply the idle colour, then make it ready (scale it up if it was
+scaled down, wait for its ECS rollout), then shift. A stop signal while terraform
+runs stops terraform too and is journalled (``apply_interrupted``).
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from generator.rollout.aws.wiring import build_engine, listener_reader
 from generator.rollout.engine.context import RunContext
 from generator.rollout.engine.engine import Engine, ReleaseSpec
 from generator.rollout.engine.schedule import build_schedule
+from generator.rollout.interrupted import apply_interrupted
+from generator.rollout.lease import LeaseKeeper
 from generator.rollout.ports import Clock, SystemClock
 
 
@@ -52,9 +56,12 @@ class ReleaseContext:
             self.services = AwsEcsServices(self.clients.ecs, self.clients.application_autoscaling)
         return self.services
 
-    def engine(self, outputs: StackOutputs, strategy: Strategy | None = None) -> Engine:
+    def engine(
+        self, outputs: StackOutputs, strategy: Strategy | None = None, owner: Owner | None = None
+    ) -> Engine:
         """The engine of this environment's stack; ``strategy``: the effective one (with
-        command-line overrides), default the environment's."""
+        command-line overrides), default the environment's; ``owner``: the lease holder
+        when the release already holds it (``deploy`` takes it before its apply)."""
         check_outputs(outputs, self.env.region)  # garbage or another region: exit 2, no AWS call
         env = self.env if strategy is None else self.env.model_copy(update={"strategy": strategy})
         return build_engine(
@@ -64,7 +71,7 @@ class ReleaseContext:
             self.store,
             events=self.events,
             clock=self.clock,
-            owner=Owner.current(self.command),
+            owner=owner or Owner.current(self.command),
             env_dir=self.env_dir,
         )
 
@@ -94,21 +101,28 @@ def deploy(
     echo: Echo | None = None,
     terraform: type[Terraform] = Terraform,
 ) -> Deployment:
-    """Gates first; then ``version`` goes onto the idle colour through Terraform; then shift."""
+    """Gates first; then, holding the listener's lease, ``version`` goes onto the idle
+    colour through Terraform; then shift."""
     check_version_tag(version)
     # A schedule that cannot be built refuses before any apply.
     spec = ReleaseSpec(build_schedule(strategy), strategy.type, release=version)
     spec.migrations = _migrations_gate(ctx, version)
-    outputs = put_version_on_idle(
-        ctx.env,
-        version,
-        stack_dir,
-        listener_reader(ctx.clients.elbv2),
-        echo=echo,
-        terraform=terraform,
-        read_versions=version_reader(ctx.ecs),
-    )
-    return _shift(ctx, outputs, strategy, spec, break_lock)
+    # The lease is held (and renewed) from before the apply to the idle colour until the
+    # release ends: a second deploy is refused before it applies anything.
+    owner = Owner.current(ctx.command)
+    with LeaseKeeper(ctx.store, owner, force=break_lock) as lease:
+        with apply_interrupted(ctx.store, ctx.events, version, ctx.command, ctx.clock):
+            outputs = put_version_on_idle(
+                ctx.env,
+                version,
+                stack_dir,
+                listener_reader(ctx.clients.elbv2),
+                echo=echo,
+                terraform=terraform,
+                read_versions=version_reader(ctx.ecs),
+            )
+        lease.check()
+        return _shift(ctx, outputs, strategy, spec, break_lock, owner)
 
 
 def _shift(
@@ -117,10 +131,11 @@ def _shift(
     strategy: Strategy,
     spec: ReleaseSpec,
     break_lock: bool,
+    owner: Owner | None = None,
 ) -> Deployment:
     """The engine reads the listener once, under the lock, and makes the target ready
     (scale-up, readiness) before its pre-flight."""
-    engine = ctx.engine(outputs, strategy)
+    engine = ctx.engine(outputs, strategy, owner)
 
     def prepare(run: RunContext, target: Colour) -> None:
         _make_ready(ctx, run, outputs, strategy, target, "release")

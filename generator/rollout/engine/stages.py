@@ -1,5 +1,6 @@
 """Hook stages of a deployment: pre_traffic, post_test_traffic, pre_step, post_step,
-post_promote, on_rollback. Hooks of every kind run through ``ctx.hook_runner``."""
+post_promote, on_rollback. Hooks of every kind run through ``ctx.hook_runner``, watched
+(``watch.run_watched``): the lease is renewed and a split is polled while they run."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from generator.journal.model import Deployment, JournalDoc
 from generator.journal.protocol import update
 from generator.rollout.engine.context import RunContext
 from generator.rollout.engine.decisions import Rollback
+from generator.rollout.engine.watch import run_watched
 
 
 def run_stage(
@@ -36,7 +38,7 @@ def run_stage(
         env["ZDD_STEP_PERCENT"] = str(dep.schedule[step].percent)
     journalled = len(dep.events)
     try:
-        for result in _run(ctx, hooks, env, dep):
+        for result in _run(ctx, hooks, env, dep, stage, fatal):
             if result.ok:
                 ctx.emit(f"hook.{stage}", f"{stage} hook {result.command[0]}: ok", dep=dep)
                 continue
@@ -52,10 +54,23 @@ def run_stage(
 
 
 def _run(
-    ctx: RunContext, hooks: list[AnyHook], env: dict[str, str], dep: Deployment
+    ctx: RunContext,
+    hooks: list[AnyHook],
+    env: dict[str, str],
+    dep: Deployment,
+    stage: str,
+    fatal: bool,
 ) -> list[HookResult]:
     runner = ctx.hook_runner or HookRunner(cwd=ctx.hooks_cwd)
-    return runner.run(hooks, env, dep.to_colour, now=ctx.clock.now, sleep=ctx.clock.sleep)
+    return run_watched(
+        ctx,
+        dep,
+        lambda cancel: runner.run(
+            hooks, env, dep.to_colour, now=ctx.clock.now, sleep=ctx.clock.sleep, cancel=cancel
+        ),
+        stage=stage,
+        fatal=fatal,
+    )
 
 
 def _journal_late(ctx: RunContext, dep: Deployment, since: int) -> None:

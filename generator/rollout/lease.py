@@ -1,0 +1,68 @@
+"""The lease of a whole release: taken before terraform touches the idle colour, renewed
+from a thread while terraform and readiness take their time, released when the release
+ends. A second ``zdd deploy`` is refused (exit 3, naming the holder) before it applies
+anything; the engine re-acquires the same lease (same owner) for the shift.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from types import TracebackType
+
+from generator.errors import LeaseLost
+from generator.journal.protocol import DEFAULT_LEASE_SECONDS, DeploymentStore, Owner
+
+RENEW_SECONDS: float | None = None  # None: a quarter of the store's lease
+
+
+class LeaseKeeper:
+    """``with LeaseKeeper(store, owner):`` holds the listener's lease for the block."""
+
+    def __init__(self, store: DeploymentStore, owner: Owner, *, force: bool = False) -> None:
+        self.store = store
+        self.owner = owner
+        self.force = force
+        self.renewals = 0
+        self.lost: LeaseLost | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._renew, name="zdd-lease", daemon=True)
+
+    @property
+    def every(self) -> float:
+        if RENEW_SECONDS is not None:
+            return RENEW_SECONDS
+        lease = getattr(self.store, "lease_seconds", None) or DEFAULT_LEASE_SECONDS
+        return float(lease) / 4
+
+    def __enter__(self) -> LeaseKeeper:
+        self.store.acquire(self.owner, force=self.force)  # LockHeld: exit 3, names the holder
+        self._thread.start()
+        return self
+
+    def _renew(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                self.store.heartbeat(self.owner)
+            except LeaseLost as exc:
+                self.lost = exc  # taken over, or released by the engine at its end
+                return
+            except Exception:
+                continue  # a store that cannot be reached now: the next renewal may pass
+            self.renewals += 1
+
+    def check(self) -> None:
+        """Raise ``LeaseLost`` if another run took the lease meanwhile."""
+        if self.lost is not None:
+            raise LeaseLost(f"{self.lost}; nothing was shifted")
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._stop.set()
+        self._thread.join(5.0)
+        with contextlib.suppress(Exception):  # best effort: an unreleased lease expires
+            self.store.release(self.owner)

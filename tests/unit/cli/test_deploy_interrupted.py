@@ -1,0 +1,160 @@
+"""`zdd deploy` holds the listener's lease from before terraform applies, renews it while
+terraform runs, and a stop signal during terraform stops terraform (never an orphan),
+is journalled and exits 1, never 130 (issue 24, class 11; issue 25)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator import interrupts
+from generator.infra import terraform as terraform_module
+from generator.journal.local import LocalStore
+from generator.journal.protocol import Owner
+from generator.rollout import lease as lease_module
+from tests.conftest import ROOT
+
+STAGING = ROOT / "environments" / "staging.yaml"
+PLAN = ROOT / "tests" / "fixtures" / "plans" / "idle-create-accept.json"
+
+FAKE = """#!{python}
+import json, os, signal, sys, time
+
+def note(line):
+    with open(os.environ["FAKE_TF_LOG"], "a") as log:
+        log.write(line + "\\n")
+
+args = sys.argv[1:]
+note("run " + args[0])
+if args[0] == "version":
+    print(json.dumps({{"terraform_version": "1.9.0"}}))
+elif args[0] == "output":
+    print("{{}}")
+elif args[0] == "plan":
+    out = [a.split("=", 1)[1] for a in args if a.startswith("-out=")][0]
+    open(out, "w").write("a saved plan")
+    sys.exit(2)
+elif args[0] == "show":
+    print(open(os.environ["FAKE_TF_PLAN"]).read())
+elif args[0] == "apply":
+    def stop(signum, frame):
+        note("got " + signal.Signals(signum).name)
+        time.sleep(0.2)  # terraform finishes what is in flight, releases its state lock
+        note("stopped")
+        sys.exit(1)
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    note("applying")
+    end = time.time() + 5
+    while time.time() < end:
+        time.sleep(0.02)
+    note("apply finished")
+"""
+
+
+@pytest.fixture
+def fake_terraform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    binary = tmp_path / "bin" / "terraform"
+    binary.parent.mkdir()
+    binary.write_text(FAKE.format(python=sys.executable))
+    binary.chmod(0o755)
+    log = tmp_path / "terraform.log"
+    monkeypatch.setenv("ZDD_TERRAFORM", str(binary))
+    monkeypatch.setenv("FAKE_TF_LOG", str(log))
+    monkeypatch.setenv("FAKE_TF_PLAN", str(PLAN))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(lease_module, "RENEW_SECONDS", 0.05, raising=False)
+    monkeypatch.setattr(terraform_module, "STOP_SECONDS", 5.0, raising=False)
+    return log
+
+
+@pytest.fixture
+def handlers() -> Iterator[None]:
+    saved = {s: signal.getsignal(s) for s in interrupts.STOP_SIGNALS}
+    yield
+    for signum, handler in saved.items():
+        signal.signal(signum, handler)
+    interrupts.reset()
+
+
+class Renewals:
+    """Counts lease renewals made while the fake terraform applies."""
+
+    def __init__(self, log: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.during_apply = 0
+        original = LocalStore.heartbeat
+
+        def heartbeat(store: LocalStore, owner: Owner) -> None:
+            original(store, owner)
+            text = log.read_text() if log.exists() else ""
+            if "applying" in text and "got SIG" not in text:
+                self.during_apply += 1
+
+        monkeypatch.setattr(LocalStore, "heartbeat", heartbeat)
+
+
+def _interrupt_once_applying(log: Path, renewals: Renewals) -> threading.Thread:
+    def run() -> None:
+        end = time.monotonic() + 20
+        while time.monotonic() < end:
+            text = log.read_text() if log.exists() else ""
+            if "applying" in text and renewals.during_apply >= 2:
+                os.kill(os.getpid(), signal.SIGINT)
+                return
+            time.sleep(0.02)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
+def _deploy(run_cli: Any, tmp_path: Path) -> Any:
+    return run_cli(
+        *("deploy", "--env", str(STAGING), "--version", "2.0.0"),
+        *("--stack-dir", str(tmp_path / "stack"), "--store", str(tmp_path / "store")),
+    )
+
+
+def test_sigint_during_the_apply_stops_terraform_journals_and_exits_1(
+    run_cli: Any,
+    tmp_path: Path,
+    fake_terraform: Path,
+    handlers: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    renewals = Renewals(fake_terraform, monkeypatch)
+    sender = _interrupt_once_applying(fake_terraform, renewals)
+    result = _deploy(run_cli, tmp_path)
+    sender.join(1)
+    log = fake_terraform.read_text().splitlines()
+    assert result.exit_code == 1, result.stderr
+    assert "got SIGINT" in log and "stopped" in log  # forwarded, and waited for
+    assert "apply finished" not in log
+    assert "interrupted during terraform apply" in result.stderr
+    store = LocalStore(tmp_path / "store", "shop", "staging")
+    refusal = store.load().refusals[-1]
+    assert refusal.stage == "terraform_apply" and refusal.release == "2.0.0"
+    assert "SIGINT" in refusal.reason and "no weight was moved" in refusal.reason
+    assert renewals.during_apply >= 2  # the lease was renewed while terraform applied
+    assert store.lock_info() is None  # and released at the end
+
+
+def test_a_second_deploy_is_refused_before_terraform_runs(
+    run_cli: Any, tmp_path: Path, fake_terraform: Path, handlers: None
+) -> None:
+    store = LocalStore(tmp_path / "store", "shop", "staging")
+    store.acquire(Owner("otherrun1234", socket.gethostname(), os.getpid(), "deploy"))
+    result = _deploy(run_cli, tmp_path)
+    assert result.exit_code == 3, result.stderr
+    assert "listener locked by" in result.stderr and "deploy" in result.stderr
+    log = fake_terraform.read_text() if fake_terraform.exists() else ""
+    assert "run init" not in log and "run apply" not in log
