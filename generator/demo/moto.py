@@ -71,9 +71,10 @@ EMULATOR_OVERRIDE = """\
 # Written by zdd's test harness: AWS provider settings for an emulator (moto_server).
 # The endpoint comes from AWS_ENDPOINT_URL. By default the provider retries an
 # HTTP 500 25 times, backing off up to 20 s: an action the emulator lacks would
-# stall an apply for ~12 minutes instead of failing with its name at once.
+# stall an apply for ~12 minutes instead of failing with its name within seconds.
+# Three attempts still cover a connection the emulator drops under load.
 provider "aws" {
-  max_retries             = 1
+  max_retries             = 3
   skip_metadata_api_check = true
 }
 """

@@ -131,8 +131,8 @@ def world(
 @pytest.mark.parametrize("name", ENVIRONMENTS)
 def test_example_applies_against_the_emulator(world: World, name: str) -> None:
     stack: Stack = world.stacks[name]
-    # The stack's emulator override sets the provider's max_retries to 1, so an
-    # operation moto lacks fails here at once, by name, instead of retrying for
+    # The stack's emulator override sets the provider's max_retries to 3, so an
+    # operation moto lacks fails here within seconds, by name, instead of retrying for
     # minutes. How long the apply took is printed, never asserted (benchmarks/).
     assert stack.failure is None, stack.failure
 

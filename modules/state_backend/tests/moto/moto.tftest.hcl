@@ -6,9 +6,10 @@
 provider "aws" {
   region = "eu-west-1"
 
-  # The endpoint is AWS_ENDPOINT_URL's. One retry: a 500 from the emulator is a
-  # missing feature, and 25 retries with backoff would hide it for minutes.
-  max_retries                 = 1
+  # The endpoint is AWS_ENDPOINT_URL's. Three attempts: a connection the emulator drops
+  # under load is retried, while a 500 for a missing feature still fails within seconds
+  # (the default, 25 retries with backoff, would hide it for minutes).
+  max_retries                 = 3
   skip_metadata_api_check     = true
   skip_credentials_validation = true
 }
