@@ -141,6 +141,26 @@ def first_terraform_error(text: str) -> str | None:
     return text_out + (f": {detail[:400]}" if detail else "")
 
 
+class NoStackOutputs(InputError):
+    """``terraform output`` answered no outputs at all: an empty state, nothing applied."""
+
+
+class StateUnreadable(ZddError):
+    """The stack's state cannot be read (exit 1), so which colour is live is unknown.
+
+    Never taken for "nothing applied yet": that would protect the environment file's
+    colour instead of the one serving users.
+    """
+
+    def __init__(self, stack_dir: str, cause: str) -> None:
+        self.stack_dir = stack_dir
+        self.cause = " ".join(cause.split())  # one line, whatever terraform printed
+        super().__init__(
+            f"{stack_dir}: cannot read the stack's outputs ({self.cause}); zdd will not "
+            "guess which colour is live: fix access to the state and run again"
+        )
+
+
 class StoreError(ZddError):
     """The deployment store cannot be read or written (exit 1, nothing moved)."""
 

@@ -91,11 +91,14 @@ def _verdict(guarded: GuardedPlan, allow: bool, json_mode: bool, extra: dict[str
     verdict, summary = guarded.verdict, guarded.summary
     if json_mode:
         print_json({**extra, "changes": summary.has_changes, **verdict.to_dict()})
-    elif verdict.accepted:
-        typer.echo(
-            f"plan accepted: nothing touches the live colour {verdict.live}"
-            + ("" if summary.has_changes else " (no changes)")
-        )
+    else:
+        for line in verdict.shared_lines():  # each shared change: its class and why
+            typer.echo(line)
+        if verdict.accepted:
+            typer.echo(
+                f"plan accepted: nothing touches the live colour {verdict.live}"
+                + ("" if summary.has_changes else " (no changes)")
+            )
     if not verdict.accepted and allow:
         typer.secho(
             "WARNING: --allow-live-changes: applying changes to what serves users:",

@@ -5,9 +5,10 @@ Rules, for each resource change of a plan:
 * ``no-op`` and ``read`` are harmless; a pure ``create`` is always allowed;
 * anything on the idle colour is allowed;
 * update, replace, delete (or forget) of a live-colour resource is refused;
-* delete or replace (or forget) of a shared resource is refused: the load
-  balancer, its listeners, the cluster, the state backend... Updates in place
-  of shared resources are allowed.
+* each change of a shared resource (the load balancer, its listeners and security
+  groups, the cluster, the state backend...) gets a class (``serving.classify``):
+  *safe while serving* is allowed, *touches what serves* is refused. Deletes,
+  replacements and updates of attributes not known to be safe touch what serves.
 
 A resource's colour comes from its module (``module.blue``, ``module.alarms_green``)
 or, for plans of stacks laid out differently, from a ``zdd:colour`` tag.
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 
 from generator.colours import COLOURS, Colour
 from generator.infra.plan import PlanSummary, ResourceChange
+from generator.infra.serving import SharedChange, classify
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,8 @@ class Verdict:
     allowed: tuple[str, ...] = field(default_factory=tuple)
     # Updates and replacements on the idle colour: a new release to shift to (CI uses it).
     idle: tuple[str, ...] = field(default_factory=tuple)
+    # Every change of a shared resource, with its class and reason (plan output and CI).
+    shared: tuple[SharedChange, ...] = field(default_factory=tuple)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -51,7 +55,12 @@ class Verdict:
             ],
             "allowed_changes": list(self.allowed),
             "idle_changes": list(self.idle),
+            "shared_changes": [c.to_dict() for c in self.shared],
         }
+
+    def shared_lines(self) -> list[str]:
+        """One line per shared change: ``ADDRESS [ACTIONS]: CLASS: REASON``."""
+        return [f"shared {c.describe()}" for c in self.shared]
 
 
 def _first_module(path: str | None) -> str | None:
@@ -82,30 +91,31 @@ def judge(plan: PlanSummary, live: Colour) -> Verdict:
     violations: list[Violation] = []
     allowed: list[str] = []
     idle: list[str] = []
+    shared: list[SharedChange] = []
     for change in plan.changes:
         if change.is_harmless:
             continue
         colour = colour_of(change)
-        destructive = change.is_replace or "delete" in change.actions or "forget" in change.actions
-        if change.is_create_only or colour not in (live, None):
-            allowed.append(f"{change.address} [{change.label}]")
-            if colour is not None and not change.is_create_only:
-                idle.append(f"{change.address} [{change.label}]")
-        elif colour == live:
+        entry = f"{change.address} [{change.label}]"
+        if colour is None:
+            judged = classify(change)
+            shared.append(judged)
+            if judged.safe:
+                allowed.append(entry)
+            else:
+                reason = f"shared by both colours; {judged.klass}: {judged.reason}"
+                violations.append(Violation(change.address, change.actions, reason))
+        elif change.is_create_only or colour != live:
+            allowed.append(entry)
+            if not change.is_create_only:
+                idle.append(entry)
+        else:
             violations.append(
                 Violation(change.address, change.actions, f"belongs to the live colour {live}")
             )
-        elif destructive:
-            violations.append(
-                Violation(
-                    change.address,
-                    change.actions,
-                    "shared by both colours; deleting or replacing it interrupts traffic",
-                )
-            )
-        else:
-            allowed.append(f"{change.address} [{change.label}]")
-    return Verdict(live, not violations, tuple(violations), tuple(allowed), tuple(idle))
+    return Verdict(
+        live, not violations, tuple(violations), tuple(allowed), tuple(idle), tuple(shared)
+    )
 
 
 def refusal_message(verdict: Verdict) -> str:

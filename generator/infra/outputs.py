@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from generator.colours import COLOURS, Colour
-from generator.errors import InputError
+from generator.errors import InputError, NoStackOutputs
 from generator.files import OUTPUTS_FILE, read_capped
 
 
@@ -108,6 +108,8 @@ def parse_outputs(text: str, source: str) -> StackOutputs:
         raise InputError(f"{source}: not JSON (expected `terraform output -json`)") from None
     if not isinstance(data, dict):
         raise InputError(f"{source}: expected an object of outputs")
+    if not data:  # what terraform answers for an empty state
+        raise NoStackOutputs(f"{source}: no outputs (nothing applied yet)")
     values = {
         k: (v["value"] if isinstance(v, dict) and "value" in v else v) for k, v in data.items()
     }

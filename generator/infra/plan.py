@@ -1,8 +1,10 @@
 """Terraform's JSON plan (``terraform show -json PLAN``) as typed objects.
 
 Only the parts the guard needs are read: ``format_version`` and
-``resource_changes[]`` with ``address``, ``module_address``, ``type``, ``name``
-and ``change.actions``. Anything else in the file is ignored, so plans from
+``resource_changes[]`` with ``address``, ``module_address``, ``type``, ``name``,
+``change.actions`` and, for updates in place, the top-level attributes that differ
+between ``change.before`` and ``change.after`` (or are unknown until applied,
+``change.after_unknown``). Anything else in the file is ignored, so plans from
 Atlantis, Terraform Cloud or another CI job read the same way.
 """
 
@@ -27,6 +29,9 @@ class ResourceChange:
     name: str
     actions: tuple[str, ...]
     colour_tag: str | None = None
+    # Updates in place: the top-level attributes that change. None when the plan does
+    # not say (no before/after objects): the guard then assumes anything may change.
+    changed: tuple[str, ...] | None = None
 
     @property
     def is_replace(self) -> bool:
@@ -70,6 +75,32 @@ def _colour_tag(change: dict[str, Any]) -> str | None:
     return None
 
 
+def _unknown(marks: Any) -> bool:
+    """Whether an ``after_unknown`` entry marks anything (nested blocks mark leaves)."""
+    if isinstance(marks, dict):
+        return any(_unknown(v) for v in marks.values())
+    if isinstance(marks, list):
+        return any(_unknown(v) for v in marks)
+    return marks is True
+
+
+def changed_attributes(change: dict[str, Any]) -> tuple[str, ...] | None:
+    """Top-level attributes an update changes, sorted; None when before/after are absent."""
+    before, after = change.get("before"), change.get("after")
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return None
+    unknown = change.get("after_unknown")
+    unknown = unknown if isinstance(unknown, dict) else {}
+    names = set(before) | set(after) | set(unknown)
+    return tuple(
+        sorted(
+            name
+            for name in names
+            if before.get(name) != after.get(name) or _unknown(unknown.get(name))
+        )
+    )
+
+
 def parse_plan(data: Any, source: str) -> PlanSummary:
     """Validate the shape of a JSON plan; raise InputError naming the field."""
     if not isinstance(data, dict):
@@ -111,6 +142,7 @@ def parse_plan(data: Any, source: str) -> PlanSummary:
                 name=str(item.get("name", "")),
                 actions=tuple(actions),
                 colour_tag=_colour_tag(change),
+                changed=changed_attributes(change) if "update" in actions else None,
             )
         )
     return PlanSummary(version, tuple(changes))

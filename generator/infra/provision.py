@@ -15,7 +15,13 @@ from pathlib import Path
 
 from generator.colours import Colour, other_colour
 from generator.config import Environment, is_image_tag
-from generator.errors import InputError, PlanRefused, TerraformError
+from generator.errors import (
+    InputError,
+    NoStackOutputs,
+    PlanRefused,
+    StateUnreadable,
+    TerraformError,
+)
 from generator.files import kind_of
 from generator.infra.ecs import VersionReader, deployed_versions
 from generator.infra.guard import Verdict, judge, refusal_message
@@ -50,10 +56,22 @@ def applied_outputs(stack_dir: Path, outputs_file: Path | None = None) -> StackO
         return load_outputs(outputs_file)
     if not stack_dir.is_dir():
         return None
+    return read_state_outputs(Terraform(stack_dir), stack_dir)
+
+
+def read_state_outputs(tf: Terraform, stack_dir: Path) -> StackOutputs | None:
+    """``terraform output`` of the stack; None only for an empty state (a first apply).
+
+    Any failure (an unreadable remote state, a network error, a backend not initialised)
+    is ``StateUnreadable``: taking it for "never applied" would protect the colour the
+    environment file names instead of the one that is live.
+    """
     try:
-        return Terraform(stack_dir).output()
-    except (TerraformError, InputError):
+        return tf.output()
+    except NoStackOutputs:
         return None
+    except TerraformError as exc:
+        raise StateUnreadable(str(stack_dir), str(exc)) from None
 
 
 def live_colour(
@@ -109,7 +127,11 @@ def plan_stack(
     generate(env, stack_dir)
     tf = (terraform or Terraform)(stack_dir, echo=echo, lock_timeout="60s")
     tf.init(backend=True)  # before reading outputs: a remote state needs its backend
-    outputs = load_outputs(outputs_file) if outputs_file is not None else _state_outputs(tf)
+    outputs = (
+        load_outputs(outputs_file)
+        if outputs_file is not None
+        else read_state_outputs(tf, stack_dir)
+    )
     colour = live or _live_of(env, outputs, read_live)
     if outputs is not None or version is not None:  # keep the versions that run
         rendered = as_deployed(env, outputs, read_versions) if outputs is not None else env
@@ -121,13 +143,6 @@ def plan_stack(
     changes = tf.plan(plan_path)
     summary = tf.show_plan(plan_path, save_json=plan_json_path(plan_path))
     return GuardedPlan(plan_path, summary, judge(summary, colour), changes)
-
-
-def _state_outputs(tf: Terraform) -> StackOutputs | None:
-    try:
-        return tf.output()
-    except (TerraformError, InputError):
-        return None  # nothing applied yet
 
 
 def _live_of(env: Environment, outputs: StackOutputs | None, read_live: LiveReader) -> Colour:
@@ -216,8 +231,16 @@ def as_deployed(
 def generate_as_deployed(
     env: Environment, stack_dir: Path, read_versions: VersionReader | None = None
 ) -> tuple[RenderedStack, list[str]]:
-    """``zdd generate``: render the versions that run once the stack exists."""
-    return generate(as_deployed(env, applied_outputs(stack_dir), read_versions), stack_dir)
+    """``zdd generate``: render the versions that run once the stack exists.
+
+    Only rendering: when the state cannot be read (say a remote backend not initialised
+    yet) the file's versions are rendered; ``zdd plan`` reads the state before any apply.
+    """
+    try:
+        outputs = applied_outputs(stack_dir)
+    except (StateUnreadable, InputError):
+        outputs = None
+    return generate(as_deployed(env, outputs, read_versions), stack_dir)
 
 
 def check_version_tag(version: str) -> str:

@@ -55,11 +55,21 @@ def plan_markdown(env_name: str, guarded: GuardedPlan) -> str:
             for v in verdict.violations
         ]
         lines.append("")
+    if verdict.shared:
+        lines += ["Shared infrastructure (both colours):", ""]
+        lines += [
+            f"- `{md_code(c.address)}` [{md_text(c.label)}]: **{c.klass}**: {md_text(c.reason)}"
+            for c in verdict.shared[:MAX_LISTED]
+        ]
+        if len(verdict.shared) > MAX_LISTED:
+            lines.append(f"- ... and {len(verdict.shared) - MAX_LISTED} more")
+        lines.append("")
     if verdict.idle:
         lines += ["New on the idle colour (the release to shift to):", ""]
         lines += [f"- `{md_code(item)}`" for item in verdict.idle[:MAX_LISTED]]
         lines.append("")
-    others = [a for a in verdict.allowed if a not in verdict.idle]
+    listed = {*verdict.idle, *(f"{c.address} [{c.label}]" for c in verdict.shared)}
+    others = [a for a in verdict.allowed if a not in listed]
     if others:
         lines += ["<details><summary>Other allowed changes</summary>", ""]
         lines += [f"- `{md_code(item)}`" for item in others[:MAX_LISTED]]

@@ -17,8 +17,8 @@ PLANS = sorted((FIXTURES / "plans").glob("*.json"))
 def test_corpus_covers_the_matrix() -> None:
     names = {p.stem for p in PLANS}
     assert len(PLANS) >= 12
-    for what in ("live", "idle", "lb", "listener", "state"):
-        for action in ("create", "update", "delete", "replace-dc", "replace-cd"):
+    for what in ("live", "idle", "lb", "listener", "state", "ingress", "shared-alarm", "log-group"):
+        for action in ("create", "update", "touch", "delete", "replace-dc", "replace-cd"):
             assert any(n.startswith(f"{what}-{action}-") for n in names)
     assert any("-noop-" in n for n in names) and any("-read-" in n for n in names)
 

@@ -6,10 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from generator.errors import InputError, PlanRefused, TerraformError
+from generator.errors import (
+    InputError,
+    NoStackOutputs,
+    PlanRefused,
+    StateUnreadable,
+    TerraformError,
+)
 from generator.infra.outputs import StackOutputs
 from generator.infra.plan import PlanSummary, ResourceChange
-from generator.infra.provision import OUTPUTS_FILE, put_version_on_idle
+from generator.infra.provision import OUTPUTS_FILE, plan_stack, put_version_on_idle
 
 OUTPUTS = StackOutputs(
     listener_arn="arn:listener",
@@ -20,7 +26,12 @@ OUTPUTS = StackOutputs(
 )
 
 
-def fake_terraform(changes: list[ResourceChange], calls: list[str]) -> type:
+def fake_terraform(
+    changes: list[ResourceChange], calls: list[str], state_error: str | None = None
+) -> type:
+    """python-terraform's stand-in: an empty state until applied; ``state_error`` makes
+    ``terraform output`` fail with that stderr instead."""
+
     class FakeTerraform:
         applied = False
 
@@ -29,8 +40,10 @@ def fake_terraform(changes: list[ResourceChange], calls: list[str]) -> type:
 
         def output(self) -> StackOutputs:
             calls.append("output")
+            if state_error is not None:
+                raise TerraformError(["terraform", "output"], 1, state_error)
             if not FakeTerraform.applied:
-                raise TerraformError(["terraform", "output"], 1, "no state")
+                raise NoStackOutputs("terraform output: no outputs (nothing applied yet)")
             return OUTPUTS
 
         def init(self, **_: object) -> None:
@@ -89,3 +102,43 @@ def test_bad_version_is_bad_input(staging, tmp_path: Path) -> None:
         put_version_on_idle(
             staging, "2.0 beta", tmp_path, live_blue, terraform=fake_terraform([], [])
         )
+
+
+S3_DENIED = """
+Error: Failed to load state: AccessDenied: Access Denied
+	status code: 403, request id: 1234
+
+"""
+
+
+def test_an_unreadable_state_stops_deploy_before_any_plan(staging, tmp_path: Path) -> None:
+    """Bug: any failure of `terraform output` was "never applied", so the guard protected
+    the colour named in the environment file instead of the live one."""
+    calls: list[str] = []
+    tf = fake_terraform([change("module.blue", ("update",))], calls, state_error=S3_DENIED)
+    with pytest.raises(StateUnreadable) as caught:
+        put_version_on_idle(staging, "2.0.0", tmp_path, live_blue, terraform=tf)
+    assert calls == ["init", "output"]  # no plan, no apply
+    message = str(caught.value)
+    assert "\n" not in message
+    assert str(tmp_path) in message
+    assert "Failed to load state: AccessDenied: Access Denied" in message
+    assert caught.value.exit_code == 1
+
+
+def test_an_unreadable_state_stops_zdd_plan(staging, tmp_path: Path) -> None:
+    calls: list[str] = []
+    tf = fake_terraform([], calls, state_error="Error: dial tcp: i/o timeout\n")
+    with pytest.raises(StateUnreadable, match="dial tcp: i/o timeout"):
+        plan_stack(staging, tmp_path, tmp_path / "p.tfplan", live_blue, terraform=tf)
+    assert "plan" not in calls
+
+
+def test_an_empty_state_is_a_first_apply_protecting_the_files_colour(
+    staging, tmp_path: Path
+) -> None:
+    calls: list[str] = []
+    tf = fake_terraform([], calls)
+    guarded = plan_stack(staging, tmp_path, tmp_path / "p.tfplan", live_blue, terraform=tf)
+    assert guarded.verdict.live == staging.live_colour
+    assert calls == ["init", "output", "plan"]
