@@ -101,13 +101,14 @@ def main() -> None:
         annotate_error(str(exc), exc.exit_code)  # under GitHub Actions: an ::error:: annotation
         _json_result.ensure_result(sys.argv[1:], exc.exit_code, str(exc))
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, typer.Abort):
+        # A stop signal outside the engine (which rolls back and exits 1 itself): the
+        # command failed at run time, exit 1 as the contract says, never 130.
         print("zdd: interrupted", file=sys.stderr)
-        sys.exit(130)
+        _json_result.ensure_result(sys.argv[1:], 1, "interrupted")
+        sys.exit(1)
     except SystemExit:
         raise
-    except typer.Abort:
-        sys.exit(130)
     except Exception as exc:
         # Usage errors arrive here in non-standalone mode. typer vendors its own
         # click, so recognise them by shape: they can show themselves and carry a code.

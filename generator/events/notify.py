@@ -176,7 +176,14 @@ class Notifier(ABC):
 
     def _run(self) -> None:
         while True:
-            event = self._queue.get()
+            try:
+                # While closing, never block past the flush: the end-of-queue marker may
+                # not have fitted in a full queue.
+                event = self._queue.get(timeout=None if self._flush_deadline is None else 0.1)
+            except queue.Empty:
+                if self._flush_deadline is not None:
+                    return  # closing, and everything queued was handled
+                continue
             if event is None:
                 return
             if self._out_of_time():

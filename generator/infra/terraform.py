@@ -19,6 +19,7 @@ import shutil
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from python_terraform import IsFlagged, IsNotFlagged
 from python_terraform import Terraform as _PyTerraform
 
+from generator import interrupts
 from generator.errors import InputError, TerraformError, TerraformInterrupted
 from generator.files import SMALL_STATE, atomic_write, read_capped
 
@@ -58,15 +60,23 @@ def stop_gracefully(proc: subprocess.Popen[str]) -> str:
     """SIGINT to terraform's process group, then wait up to ``STOP_SECONDS``; then SIGKILL.
     Returns what happened, for the error and the journal. Never raises for a signal: a
     second one while waiting kills terraform at once (its own convention for Ctrl-C twice)."""
+    seen = len(interrupts.received())
     try:
         os.killpg(proc.pid, signal.SIGINT)
     except OSError:
         return f"terraform had already exited ({proc.poll()})"
+    deadline = time.monotonic() + STOP_SECONDS
+    why = f"did not stop within {STOP_SECONDS:g}s of SIGINT"
     try:
-        code = proc.wait(timeout=STOP_SECONDS)
-        return f"terraform was sent SIGINT and stopped (exit {code}); no weight was moved"
-    except subprocess.TimeoutExpired:
-        why = f"did not stop within {STOP_SECONDS:g}s of SIGINT"
+        while True:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                code = proc.wait(timeout=0.2)
+                return f"terraform was sent SIGINT and stopped (exit {code}); no weight was moved"
+            if len(interrupts.received()) > seen:  # the signal handler absorbs later ones
+                why = "was interrupted twice"
+                break
+            if time.monotonic() > deadline:
+                break
     except KeyboardInterrupt:
         why = "was interrupted twice"
     with contextlib.suppress(OSError):

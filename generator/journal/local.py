@@ -120,7 +120,13 @@ class LocalStore:
             for i, d in enumerate(deployments)
         )
         try:
-            with self.archive_path.open("a", encoding="utf-8") as out:
+            with self.archive_path.open("a+", encoding="utf-8") as out:
+                # A line cut short by a crash has no newline: end it, or the next record
+                # would be glued to it and both lost when read.
+                if out.tell() > 0:
+                    out.seek(out.tell() - 1)
+                    if out.read(1) != "\n":
+                        lines = "\n" + lines
                 out.write(lines)
                 out.flush()
                 os.fsync(out.fileno())

@@ -58,12 +58,12 @@ ACTIONS = {
 _NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?(?:\[[A-Za-z0-9._-]+(?:,[A-Za-z0-9._-]+)*\])?"
 _VERSION = r"(?:===?|!=|<=|>=|~=|<|>)[A-Za-z0-9.*+!_-]+"
 _URL = r"(?:https?|git\+https?|git\+ssh|file)://[A-Za-z0-9._~:/?#@=+%,!-]+"
-REQUIREMENT = re.compile(rf"^(?:{_NAME}(?:{_VERSION}(?:,{_VERSION})*)?|{_NAME} @ {_URL}|{_URL})$")
+REQUIREMENT = re.compile(rf"(?:{_NAME}(?:{_VERSION}(?:,{_VERSION})*)?|{_NAME} @ {_URL}|{_URL})")
 
 
 def check_requirement(value: str) -> str:
     """``--install``: one pip requirement of a strict form, else InputError (one line)."""
-    if len(value) > 500 or not REQUIREMENT.match(value):
+    if len(value) > 500 or not REQUIREMENT.fullmatch(value):
         raise InputError(
             "--install: expected one pip requirement such as 'zdd==0.1.0', "
             "'zdd @ git+https://HOST/ORG/zdd@v0.1.0' or a wheel URL, made of letters, digits "

@@ -75,7 +75,7 @@ def _pinned_terraform() -> str:
             first = subprocess.run([candidate, "version"], capture_output=True, text=True).stdout
             if first.splitlines()[:1] == [wanted]:
                 return candidate
-    pytest.skip(f"needs {wanted}, the version the generated pipeline pins")
+    pytest.fail(f"needs {wanted}, the version the generated pipeline pins (ZDD_TERRAFORM=PATH)")
 
 
 def _job_path(tmp: Path) -> str:

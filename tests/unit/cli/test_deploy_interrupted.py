@@ -158,3 +158,35 @@ def test_a_second_deploy_is_refused_before_terraform_runs(
     assert "listener locked by" in result.stderr and "deploy" in result.stderr
     log = fake_terraform.read_text() if fake_terraform.exists() else ""
     assert "run init" not in log and "run apply" not in log
+
+
+def test_a_second_stop_signal_kills_a_terraform_that_ignores_the_first(
+    tmp_path: Path, handlers: None
+) -> None:
+    """terraform's own convention: Ctrl-C twice does not wait for a graceful stop. The
+    signal handler absorbs the second signal, so the wait watches what it received."""
+    import subprocess
+
+    stubborn = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import signal, time; signal.signal(signal.SIGINT, "
+            "signal.SIG_IGN); print('ready', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert stubborn.stdout is not None and stubborn.stdout.readline() == "ready\n"
+    threading.Timer(0.2, lambda: os.kill(os.getpid(), signal.SIGTERM)).start()
+    threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+    interrupts.install()
+    try:
+        with pytest.raises(KeyboardInterrupt):  # the first signal stops zdd's own work
+            time.sleep(5)
+        said = terraform_module.stop_gracefully(stubborn)
+    finally:
+        stubborn.kill()
+    assert "was interrupted twice" in said and "SIGKILL" in said
+    assert stubborn.wait(5) == -signal.SIGKILL

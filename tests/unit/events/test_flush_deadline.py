@@ -4,6 +4,8 @@ notifiers at once, and says so (issue 24, class 5)."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -77,3 +79,28 @@ def test_every_notifiers_flush_starts_before_any_is_waited_for(silent: SilentSer
     EventBus(sinks).close()
     assert log[:2] == ["begin /aaa", "begin /bbb"]
     assert all(s.delivery_report().sent == 0 for s in sinks)
+
+
+class _Instant(WebhookSink):
+    """Delivers instantly (no network): what matters is how the thread ends."""
+
+    def deliver(self, target: str, event: Event, body: dict[str, object]) -> None:
+        return None
+
+
+def test_a_full_queue_at_close_still_ends_the_thread_without_a_false_warning() -> None:
+    warnings: list[str] = []
+    sink = _Instant(["http://127.0.0.1:9/"], timeout=2.0, kinds=["*"], warn=warnings.append)
+    gate = threading.Event()
+    sink.deliver = lambda target, event, body: gate.wait(5)  # type: ignore[method-assign]
+    first = Event("deployment.start", "x", 0.0, "info")
+    sink.emit(first)  # taken by the thread, which waits on the gate
+    while sink._queue.qsize():  # until the thread holds it
+        time.sleep(0.001)
+    for _ in range(sink._queue.maxsize):
+        sink.emit(Event("step.verified", "x", 0.0, "info"))  # the queue is now full
+    threading.Timer(0.05, gate.set).start()
+    sink.close()  # the end-of-queue marker did not fit
+    assert not sink._thread.is_alive()
+    assert sink.delivery_report().sent == 1 + sink._queue.maxsize
+    assert warnings == []

@@ -41,6 +41,7 @@ HOSTILE_INSTALLS = [
     "zdd @ https://x/zdd.whl#${IFS}",
     "zdd==1.0 & whoami",
     "zdd==1.0\\",
+    "zdd==1.0\n",  # a trailing newline: the allowlist matches the whole value
 ]
 
 

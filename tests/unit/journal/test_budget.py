@@ -203,3 +203,18 @@ def test_every_document_compacts_inside_its_budgets_and_stably(seed: int) -> Non
     kept = [d.id for d in [*plan.evicted, *plan.live.history]]
     assert sorted(kept) == sorted(d.id for d in doc.history)  # nothing lost, nothing twice
     assert compact(plan.live).live == plan.live  # rewriting a written journal changes nothing
+
+
+def test_a_local_archive_line_cut_by_a_crash_loses_no_later_record(tmp_path: Path) -> None:
+    """A crash mid-append leaves a line without its newline; the next append must not be
+    glued to it (both would be unreadable and the next record lost)."""
+    store = LocalStore(tmp_path, "shop", "staging")
+    update(store, lambda doc: doc.history.extend(deployment(n) for n in range(20)))
+    archived = store.load().archived
+    assert archived > 0
+    with store.archive_path.open("a", encoding="utf-8") as out:
+        out.write('{"seq": 999, "deployment": {"id": "half')  # the crash
+    update(store, lambda doc: doc.history.extend(deployment(n) for n in range(20, 40)))
+    doc = store.load()
+    assert doc.archived > archived
+    assert [d.id for d in load_full(store).history] == [f"d{n:06d}" for n in range(40)]
