@@ -306,7 +306,7 @@ class Engine:
         dep = doc.current
         assert dep is not None
         self.ctx.emit("promote.now", "promoted by zdd promote: moving all traffic now", dep=dep)
-        if dep.weights.get(dep.to_colour) != 100:
+        if state.weights != weights_for(dep.to_colour, 100):  # exact: 999:1 is not done
             self._move(doc, state, weights_for(dep.to_colour, 100))
         dep.step_index = len(dep.schedule) - 1
         return self._promoted(doc)
