@@ -117,6 +117,10 @@ class Engine:
                     ctx, doc, stage, dep.release, stable, target, dep, actor=actor
                 ):
                     run_stage(ctx, stage, dep, fatal=True)
+            with refusal_recorded(
+                ctx, doc, "first_move", dep.release, stable, target, dep, actor=actor
+            ):
+                state = self._unchanged_since(state)
             return self._drive(doc, state, journal_first=True)
         finally:
             self._release()
@@ -228,6 +232,19 @@ class Engine:
         """DescribeListeners, remembered as the last state AWS confirmed to this run."""
         state = self.state.listener = self.ctx.read()
         return state
+
+    def _unchanged_since(self, first: ListenerState) -> ListenerState:
+        """Read again right before the first move: readiness, pre-flight and the
+        pre-traffic hooks may have taken minutes since the reading under the lock, and a
+        split set by hand meanwhile must not be overwritten (exact weights; exit 4)."""
+        now = self._read()
+        if now.weights != first.weights:
+            raise DriftError(
+                f"listener {now.arn} changed outside zdd before the first move: zdd read "
+                f"{format_weights(first.weights)} under the lock, it has "
+                f"{format_weights(now.weights)} now. Nothing was moved; a human must decide"
+            )
+        return now
 
     def _read_checked(self, dep: Deployment) -> ListenerState:
         return check_journal(self._read(), dep)
