@@ -34,6 +34,7 @@ Status = Literal[
 ]
 TERMINAL: frozenset[str] = frozenset({"promoted", "rolled_back", "aborted"})
 Request = Literal["promote", "abort"]
+UNDO_STRATEGY = "rollback"  # the strategy of a `zdd rollback` of a promotion
 
 
 class JournalModel(BaseModel):
@@ -152,6 +153,20 @@ class Deployment(JournalModel):
     @property
     def terminal(self) -> bool:
         return self.status in TERMINAL
+
+    @property
+    def is_undo(self) -> bool:
+        """A `zdd rollback` of a promotion: it only ever goes back, to ``to_colour``.
+
+        Its direction survives every interruption: `zdd resume` finishes it as a rollback,
+        `zdd promote` and `zdd abort` refuse it, and it never counts as a promotion.
+        """
+        return self.strategy == UNDO_STRATEGY
+
+    @property
+    def ended_on(self) -> Colour:
+        """The colour with all the traffic once it finished."""
+        return self.to_colour if self.status == "promoted" or self.is_undo else self.from_colour
 
 
 class CapacityChange(JournalModel):

@@ -39,7 +39,7 @@ from generator.rollout.engine.decisions import Rollback
 from generator.rollout.engine.failures import protected, record_promotion
 from generator.rollout.engine.moves import move, reconcile, roll_back
 from generator.rollout.engine.refusals import refusal_recorded
-from generator.rollout.engine.revert import revert_promotion
+from generator.rollout.engine.revert import complete_revert, refuse_undo, revert_promotion
 from generator.rollout.engine.schedule import describe_schedule
 from generator.rollout.engine.stages import run_stage
 from generator.rollout.ports import ListenerState, format_weights, weights_for
@@ -151,6 +151,8 @@ class Engine:
             if dep is None or dep.terminal:
                 return None
             state = self.state.listener = reconcile(self.ctx, doc)  # its one reading
+            if dep.is_undo:  # a `zdd rollback` keeps its direction: finished as a rollback
+                return complete_revert(self.ctx, self.state, doc, state, "zdd resume")
             self.ctx.emit(
                 "deployment.resume", f"resuming deployment {dep.id} ({dep.status})", dep=dep
             )
@@ -170,6 +172,7 @@ class Engine:
         if dep is None or dep.terminal:
             raise InputError(f"no deployment in progress to {what}")
         self._check_listener(dep)
+        refuse_undo(dep, what)
         try:
             self._acquire(take_over=True)
         except LockHeld:
@@ -186,6 +189,7 @@ class Engine:
             if doc.current is None or doc.current.terminal:
                 raise InputError(f"no deployment in progress to {what}")
             dep = doc.current
+            refuse_undo(dep, what)
             if what == "abort":
                 # Abort is a human's call: roll back whatever the signals say.
                 with contextlib.suppress(ReleaseFailed):
@@ -207,9 +211,10 @@ class Engine:
         """The journal, refused while a deployment is unfinished; a finished one archived."""
         doc = self.ctx.store.load()
         if doc.current is not None and not doc.current.terminal:
+            then = "" if doc.current.is_undo else " or `zdd abort` to roll it back"
             raise RefusedError(
                 f"deployment {doc.current.id} is {doc.current.status}: "
-                "run `zdd resume` to finish it or `zdd abort` to roll it back"
+                f"run `zdd resume` to finish it{then}"
             )
         doc.archive_current()
         return doc
