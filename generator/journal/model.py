@@ -35,6 +35,15 @@ Status = Literal[
 TERMINAL: frozenset[str] = frozenset({"promoted", "rolled_back", "aborted"})
 Request = Literal["promote", "abort"]
 UNDO_STRATEGY = "rollback"  # the strategy of a `zdd rollback` of a promotion
+_RANK: dict[str | None, int] = {None: 0, "promote": 1, "abort": 2}
+
+
+def stronger_request(held: Request | None, asked: Request | None) -> Request | None:
+    """The precedence of `zdd promote` and `zdd abort`, in one place: abort outranks
+    promote, and once an abort is asked for nothing downgrades it. Every writer of
+    ``Deployment.request`` (the requesting command, the running engine merging a
+    conflicting write, a bake reading requests) combines them with this."""
+    return asked if _RANK[asked] > _RANK[held] else held
 
 
 class JournalModel(BaseModel):

@@ -25,7 +25,7 @@ from generator.errors import (
     ReleaseFailed,
 )
 from generator.events import EventBus
-from generator.journal.model import Deployment, JournalDoc, Step
+from generator.journal.model import Deployment, JournalDoc, Step, stronger_request
 from generator.journal.protocol import DeploymentStore, update
 from generator.rollout.engine.bake import bake, preflight
 from generator.rollout.engine.context import (
@@ -35,7 +35,7 @@ from generator.rollout.engine.context import (
     check_journal,
     renewing,
 )
-from generator.rollout.engine.decisions import Rollback
+from generator.rollout.engine.decisions import Rollback, refuse_downgrade
 from generator.rollout.engine.failures import protected, record_promotion
 from generator.rollout.engine.moves import move, reconcile, roll_back
 from generator.rollout.engine.refusals import refusal_recorded
@@ -173,13 +173,15 @@ class Engine:
             raise InputError(f"no deployment in progress to {what}")
         self._check_listener(dep)
         refuse_undo(dep, what)
+        refuse_downgrade(dep, what)
         try:
             self._acquire(take_over=True)
         except LockHeld:
             # A live run holds the listener: it reads the request within one poll.
             def ask(d: JournalDoc) -> None:
                 if d.current is not None and not d.current.terminal:
-                    d.current.request = what
+                    refuse_downgrade(d.current, what)
+                    d.current.request = stronger_request(d.current.request, what)
 
             update(ctx.store, ask)
             ctx.emit("request", f"{what} requested; the running zdd acts within one poll")
@@ -190,6 +192,7 @@ class Engine:
                 raise InputError(f"no deployment in progress to {what}")
             dep = doc.current
             refuse_undo(dep, what)
+            refuse_downgrade(dep, what)
             if what == "abort":
                 # Abort is a human's call: roll back whatever the signals say.
                 with contextlib.suppress(ReleaseFailed):
