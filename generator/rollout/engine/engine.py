@@ -348,6 +348,8 @@ class Engine:
         dep = doc.current
         assert dep is not None
         final = self._read_checked(dep)  # read back the end state once more
+        if dep.request == "abort":  # merged from a conflicting write: it outranks promote
+            raise Rollback("aborted by zdd abort", status="aborted")
         dep.status, dep.finished_at, dep.request = "promoted", ctx.clock.now(), None
         ctx.emit(
             "deployment.promoted",

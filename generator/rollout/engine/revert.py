@@ -133,7 +133,7 @@ def complete_revert(
     dep = doc.current
     assert dep is not None and dep.is_undo and not dep.terminal
     ctx.emit(
-        "rollback.resume",
+        "deployment.resume",
         f"finishing rollback {dep.id} by {by}: all traffic back to {dep.to_colour}",
         "warning",
         dep=dep,
