@@ -84,7 +84,10 @@ def revert_promotion(
     keeping the lease. ``release(colour)`` names the version the old colour runs.
     """
     last_promotion(ctx.store.load())  # refused without taking the lock
-    ctx.store.acquire(ctx.owner)
+    # A holder that is gone (an earlier `zdd rollback` or release stopped before it
+    # journalled anything, so before it moved anything) must not block the emergency
+    # exit: with no deployment in progress its lock is taken over. A live holder refuses.
+    ctx.store.acquire(ctx.owner, take_over=True)
     run.renewed_at = ctx.clock.now()
     try:
         state = run.listener = ctx.read()
