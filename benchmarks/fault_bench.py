@@ -2,8 +2,10 @@
 
 The same trials as ``tests/integration/test_fault_trials.py`` (``tests.support.trials``):
 each release meets one fault (a stop signal once or twice, an exception, a lost or slow
-reply, a reset, a 5xx, throttling, a lost lease) against ``moto_server`` behind the
-fault proxy; then the invariant is checked, `zdd resume` runs, and it is checked again.
+reply, a reset, a 5xx, throttling, a lost lease; then the kinds of issue 24 in
+``tests.support.trial_kinds``: a near split set by hand, racing abort/promote requests,
+an interrupted `zdd rollback`) against ``moto_server`` behind the fault proxy; then the
+invariant is checked, `zdd resume` runs, and it is checked again.
 A *lie* is a journal or exit code that disagrees with the listener; *stuck* is what
 `zdd resume` cannot finish. Both must be 0.
 """
@@ -19,10 +21,9 @@ from typing import Any
 
 from generator.config import Environment
 from generator.demo.emulator import moto_server_process
+from tests.support.trial_kinds import BASE_TRIALS, NEW_KINDS, PER_NEW_KIND
 from tests.support.trial_world import TrialWorld
-from tests.support.trials import Trials
-
-TRIALS = 320
+from tests.support.trials import TRIALS, TrialResult, Trials
 
 
 def fault_trials(env: Environment, quick: bool = False) -> dict[str, Any]:
@@ -44,15 +45,39 @@ def fault_trials(env: Environment, quick: bool = False) -> dict[str, Any]:
         (f"fault trials: 0 stuck ({len(stuck)})", not stuck),
     ]
     if not quick:
-        checks.insert(0, (f"fault trials: at least 300 ({count})", count >= 300))
+        least = BASE_TRIALS + PER_NEW_KIND * len(NEW_KINDS)
+        checks.insert(0, (f"fault trials: at least {least} ({count})", count >= least))
+        for kind in NEW_KINDS:
+            checks.append((f"fault trials: {kind} at least {PER_NEW_KIND}", kinds[kind] >= 40))
     return {
-        "line": f"fault trials: {count}, lies: {len(lies)}, stuck: {len(stuck)}",
+        "line": f"fault trials: {count}, lies: {len(lies)}, stuck: {len(stuck)}; "
+        + by_kind_line(results),
         "trials": count,
         "lies": len(lies),
         "stuck": len(stuck),
         "faults_met": met,
         "by_kind": dict(kinds),
+        "by_kind_outcomes": by_kind(results),
         "seconds": round(time.perf_counter() - started, 1),
         "failures": [r.describe() for r in [*lies, *stuck]][:10],
         "checks": checks,
     }
+
+
+def by_kind(results: list[TrialResult]) -> dict[str, dict[str, int]]:
+    """Per kind: trials, lies and stuck."""
+    table: dict[str, dict[str, int]] = {}
+    for r in results:
+        row = table.setdefault(r.plan.kind, {"trials": 0, "lies": 0, "stuck": 0})
+        row["trials"] += 1
+        row["lies"] += bool(r.verdict.lies)
+        row["stuck"] += bool(r.verdict.stuck)
+    return table
+
+
+def by_kind_line(results: list[TrialResult]) -> str:
+    """``signal 40 (0 lies, 0 stuck), ...``: what `benchmarks/run` prints by kind."""
+    return ", ".join(
+        f"{kind} {row['trials']} ({row['lies']} lies, {row['stuck']} stuck)"
+        for kind, row in by_kind(results).items()
+    )

@@ -34,6 +34,16 @@ Status = Literal[
 ]
 TERMINAL: frozenset[str] = frozenset({"promoted", "rolled_back", "aborted"})
 Request = Literal["promote", "abort"]
+UNDO_STRATEGY = "rollback"  # the strategy of a `zdd rollback` of a promotion
+_RANK: dict[str | None, int] = {None: 0, "promote": 1, "abort": 2}
+
+
+def stronger_request(held: Request | None, asked: Request | None) -> Request | None:
+    """The precedence of `zdd promote` and `zdd abort`, in one place: abort outranks
+    promote, and once an abort is asked for nothing downgrades it. Every writer of
+    ``Deployment.request`` (the requesting command, the running engine merging a
+    conflicting write, a bake reading requests) combines them with this."""
+    return asked if _RANK[asked] > _RANK[held] else held
 
 
 class JournalModel(BaseModel):
@@ -152,6 +162,20 @@ class Deployment(JournalModel):
     @property
     def terminal(self) -> bool:
         return self.status in TERMINAL
+
+    @property
+    def is_undo(self) -> bool:
+        """A `zdd rollback` of a promotion: it only ever goes back, to ``to_colour``.
+
+        Its direction survives every interruption: `zdd resume` finishes it as a rollback,
+        `zdd promote` and `zdd abort` refuse it, and it never counts as a promotion.
+        """
+        return self.strategy == UNDO_STRATEGY
+
+    @property
+    def ended_on(self) -> Colour:
+        """The colour with all the traffic once it finished."""
+        return self.to_colour if self.status == "promoted" or self.is_undo else self.from_colour
 
 
 class CapacityChange(JournalModel):

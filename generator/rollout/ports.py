@@ -25,18 +25,43 @@ def weights_for(target: Colour, percent: int) -> dict[Colour, int]:
 
 
 def format_weights(weights: dict[Colour, int]) -> str:
-    return " / ".join(f"{c} {weights.get(c, 0)}%" for c in COLOURS)
+    """Weights for people: ``blue 90% / green 10%`` when they add up to 100, otherwise the
+    exact weights and their shares, ``blue 199 / green 1 (99.5% / 0.5%)``. For display
+    only: decisions compare the exact weights."""
+    total = sum(weights.get(c, 0) for c in COLOURS)
+    if total == 100:
+        return " / ".join(f"{c} {weights.get(c, 0)}%" for c in COLOURS)
+    exact = " / ".join(f"{c} {weights.get(c, 0)}" for c in COLOURS)
+    if total <= 0:
+        return exact
+    shares = " / ".join(f"{_share(weights.get(c, 0), total)}%" for c in COLOURS)
+    return f"{exact} ({shares})"
+
+
+def _share(weight: int, total: int) -> str:
+    """A share as people read it; never 0 or 100 unless it is exactly that."""
+    share = 100 * weight / total
+    shown = round(share, 1)
+    if shown == 0 < weight:
+        return "<0.1"
+    if shown == 100 and weight < total:
+        return ">99.9"
+    return f"{shown:g}"
 
 
 @dataclass(frozen=True)
 class ListenerState:
+    """A listener as AWS reported it. ``weights`` are exact (0-999 per target group, as
+    AWS returns them, never rounded): every decision compares them exactly, so any
+    weight at all on the other colour is a split."""
+
     arn: str
     action: dict[str, Any]  # the forward default action, as AWS returned it
     weights: dict[Colour, int]
 
     @property
     def live(self) -> Colour | None:
-        """The colour with all the weight, if one has it."""
+        """The colour with all the weight (every other colour at exactly 0), if one has it."""
         total = sum(self.weights.values())
         for colour, weight in self.weights.items():
             if total and weight == total:

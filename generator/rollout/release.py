@@ -17,7 +17,7 @@ from typing import Literal
 from generator.aws import AwsClients
 from generator.colours import Colour
 from generator.config import Environment, Strategy
-from generator.errors import MigrationRefused, RefusedError
+from generator.errors import MigrationRefused, RefusedError, ZddError
 from generator.events import EventBus
 from generator.infra.arns import check_outputs
 from generator.infra.ecs import AwsEcsServices, EcsServices, tag_of, version_reader
@@ -198,9 +198,15 @@ def control(
 
     dep = ctx.engine(outputs).request(what)
     poll = ctx.env.strategy.poll_seconds
-    return settle_request(
+    done = settle_request(
         ctx.store, dep, poll_seconds=min(poll, 5.0), timeout=min(3 * poll + 5, 60), clock=ctx.clock
     )
+    if what == "abort" and done.status == "promoted":  # never "done as asked" (exit 0)
+        raise ZddError(
+            f"deployment {done.id} was promoted before the abort could be acted on; "
+            "`zdd rollback` undoes the promotion"
+        )
+    return done
 
 
 def revert(

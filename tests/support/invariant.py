@@ -59,7 +59,8 @@ def last_finished(doc: JournalDoc) -> Deployment | None:
 
 
 def ended_on(dep: Deployment) -> Colour:
-    return dep.to_colour if dep.status == "promoted" else dep.from_colour
+    """Where a finished deployment left users: an undo (`zdd rollback`) on its ``to_colour``."""
+    return dep.ended_on
 
 
 def check_ending(

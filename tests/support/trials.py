@@ -19,7 +19,7 @@ import signal
 import socket
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from generator import interrupts
@@ -33,6 +33,13 @@ from tests.support.clients import aws_clients
 from tests.support.fault_points import FaultPoints, raise_fault, send_signal, wrap_run
 from tests.support.faults import FAULT_KINDS, Fault
 from tests.support.invariant import Ending, Verdict, check_ending, check_finished
+from tests.support.trial_kinds import (
+    BASE_TRIALS,
+    NEW_KINDS,
+    PER_NEW_KIND,
+    promote_first,
+    undo_engine,
+)
 from tests.support.trial_world import TrialWorld
 
 TrialKind = Literal[
@@ -44,8 +51,11 @@ TrialKind = Literal[
     "http_signal",
     "lease_deleted",
     "lease_stolen",
+    "exact_split",
+    "racing_requests",
+    "undo_interrupted",
 ]
-KINDS: tuple[TrialKind, ...] = (
+FIRST_KINDS: tuple[TrialKind, ...] = (  # seeds below BASE_TRIALS, by seed % 8
     "signal",
     "signal_twice",
     "exception",
@@ -55,6 +65,8 @@ KINDS: tuple[TrialKind, ...] = (
     "lease_deleted",
     "lease_stolen",
 )
+KINDS: tuple[TrialKind, ...] = (*FIRST_KINDS, *NEW_KINDS)  # type: ignore[arg-type]
+TRIALS = BASE_TRIALS + PER_NEW_KIND * len(NEW_KINDS)
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 STEPS = ((10, 100), (10, 50, 100))
 AWS_OPERATIONS = ("ModifyListener", "DescribeListeners", "DescribeAlarms")
@@ -84,6 +96,12 @@ class TrialPlan:
     second: int = 0  # a second signal or exception: its point (0: right after the first)
     signum: int = signal.SIGTERM
     fault: Fault | None = None
+    variant: int = 0  # exact_split: which near split
+    requests: tuple[str, ...] = ()  # racing_requests: in order; undo: what is asked after
+    how: str = ""  # undo_interrupted: exception, http or signal
+
+    def with_(self, **changes: Any) -> TrialPlan:
+        return replace(self, **changes)
 
     def describe(self) -> str:
         what = {
@@ -96,6 +114,10 @@ class TrialPlan:
             "http_signal": f"{self.fault} and {signal.Signals(self.signum).name} at {self.point}",
             "lease_deleted": f"lock deleted at point {self.point}",
             "lease_stolen": f"lock taken by a live run at point {self.point}",
+            "exact_split": f"a near split set by hand at point {self.point}",
+            "racing_requests": f"requests {list(self.requests)} at point {self.point}",
+            "undo_interrupted": f"zdd rollback meets {self.how} "
+            f"({self.fault or f'point {self.point}'}), then {self.requests}",
         }[self.kind]
         return f"seed {self.seed}: {self.store} store, steps {list(self.steps)}, {what}"
 
@@ -149,6 +171,7 @@ class Trials:
         self.world = world
         self.dead = dead_pid()
         self._shape: dict[tuple[str, tuple[int, ...]], tuple[int, dict[str, int]]] = {}
+        self._traces: dict[tuple[str, tuple[int, ...]], list[str]] = {}
 
     # -- planning --------------------------------------------------------------
 
@@ -162,11 +185,30 @@ class Trials:
             points = FaultPoints()
             run = self._run(plan, points)
             self._shape[key] = (len(points.trace), run.calls)
+            self._traces[key] = list(points.trace)
+        return self._shape[key]
+
+    def trace(self, store: Literal["local", "dynamodb"], steps: tuple[int, ...]) -> list[str]:
+        """The points a clean run passes, in order."""
+        self.shape(store, steps)
+        return self._traces[(store, steps)]
+
+    def undo_shape(self, store: Literal["local", "dynamodb"]) -> tuple[int, dict[str, int]]:
+        """Points a clean `zdd rollback` passes, and its AWS calls (measured once)."""
+        key = (store, ())
+        if key not in self._shape:
+            plan = TrialPlan(-100 - len(self._shape), "undo_interrupted", store, (100,))
+            points = FaultPoints()
+            undo = self.run_undo(plan, points)
+            assert undo.ending.code == 0, undo.ending.message
+            self._shape[key] = (len(points.trace), undo.calls)
         return self._shape[key]
 
     def plan(self, seed: int) -> TrialPlan:
+        if seed >= BASE_TRIALS:
+            return self._plan_new(seed)
         rng = random.Random(seed)
-        kind = KINDS[seed % len(KINDS)]
+        kind = FIRST_KINDS[seed % len(FIRST_KINDS)]
         store: Literal["local", "dynamodb"] = rng.choice(("local", "dynamodb"))
         steps = rng.choice(STEPS)
         total, calls = self.shape(store, steps)
@@ -188,10 +230,21 @@ class Trials:
             second = min(total, point + 1)
         return TrialPlan(seed, kind, store, steps, point, second, signum, fault)
 
+    def _plan_new(self, seed: int) -> TrialPlan:
+        """Seeds from BASE_TRIALS on: the kinds of ``trial_kinds.NEW_KINDS`` in turn."""
+        rng = random.Random(seed)
+        names = list(NEW_KINDS)
+        kind: TrialKind = names[(seed - BASE_TRIALS) % len(names)]  # type: ignore[assignment]
+        store: Literal["local", "dynamodb"] = rng.choice(("local", "dynamodb"))
+        plan = TrialPlan(seed, kind, store, rng.choice(STEPS), signum=rng.choice(STOP_SIGNALS))
+        return NEW_KINDS[kind][0](self, plan, rng)
+
     # -- running ---------------------------------------------------------------
 
     def run(self, seed: int) -> TrialResult:
         plan = self.plan(seed)
+        if plan.kind in NEW_KINDS:
+            return NEW_KINDS[plan.kind][1](self, plan)
         points = FaultPoints()
         self._arm(plan, points)
         run = self._run(plan, points)
@@ -241,13 +294,43 @@ class Trials:
             thief = Owner("thief-" + str(plan.seed), socket.gethostname(), os.getpid(), "resume")
             points.arm(plan.point, lambda: self.world.steal_lock(plan.store, plan.seed, thief))
 
-    def _run(self, plan: TrialPlan, points: FaultPoints) -> _Run:
+    def result(
+        self, plan: TrialPlan, ending: Ending, verdict: Verdict, fired: list[str]
+    ) -> TrialResult:
+        return TrialResult(plan, ending, verdict, list(fired))
+
+    def run_shift(self, plan: TrialPlan, points: FaultPoints, *, live_owner: bool = False) -> _Run:
+        """One release under ``points``; ``live_owner``: its lock holder looks alive."""
+        return self._run(plan, points, pid=os.getpid() if live_owner else None)
+
+    def finish(
+        self, plan: TrialPlan, clock: FakeClock, store: DeploymentStore, ending: Ending
+    ) -> Verdict:
+        return self._finish(plan, clock, store, ending)
+
+    def run_undo(self, plan: TrialPlan, points: FaultPoints) -> _Run:
+        """A promotion without faults, then `zdd rollback` under ``points`` and the plan's
+        HTTP fault; what it ended with and the faults the proxy injected."""
+        self.world.reset()
+        clock = FakeClock()
+        promote_first(self, plan, clock)
+        if plan.fault is not None:
+            self.world.proxy.arm(plan.fault)
+        engine = undo_engine(self, plan, clock, points)
+        outcome = _guarded(lambda: engine.revert(reason="trial", prepare=lambda r, c: None))
+        calls = dict(self.world.proxy.calls)
+        injected = [f"{kind} of {operation}" for operation, kind in self.world.proxy.injected]
+        self.world.proxy.clear()
+        store = self.world.store(plan.store, plan.seed, clock, faulty=False)
+        return _Run(clock, Ending.of(outcome), store, calls, injected)
+
+    def _run(self, plan: TrialPlan, points: FaultPoints, pid: int | None = None) -> _Run:
         world = self.world
         world.reset()
         if plan.fault is not None:
             world.proxy.arm(plan.fault)
         clock = FakeClock()
-        owner = Owner(uuid.uuid4().hex[:12], socket.gethostname(), self.dead, "shift")
+        owner = Owner(uuid.uuid4().hex[:12], socket.gethostname(), pid or self.dead, "shift")
         plain = self.engine(
             world.store(plan.store, plan.seed, clock, faulty=True), clock, owner, faulty=True
         )

@@ -92,8 +92,7 @@ class AlbListenerRouter:
         total = sum(weights.values())
         if total <= 0:
             raise DriftError(f"listener {arn}: no target group has weight")
-        percents: dict[Colour, int] = {c: round(100 * w / total) for c, w in weights.items()}
-        return ListenerState(arn, action, percents)
+        return ListenerState(arn, action, weights)  # exact: a split is never rounded away
 
     def read(self, arn: str | None = None) -> ListenerState:
         """One DescribeListeners call."""

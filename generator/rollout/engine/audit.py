@@ -7,12 +7,16 @@ from __future__ import annotations
 from generator.events import Snapshot
 from generator.journal.model import Deployment
 from generator.journal.protocol import Owner
+from generator.rollout.ports import weights_for
 
 
 def current_step(dep: Deployment) -> int:
     """1-based step whose weights were verified last; counts a step as soon as it is verified."""
-    target = dep.weights.get(dep.to_colour)
-    matched = [i for i, step in enumerate(dep.schedule) if step.percent == target]
+    matched = [
+        i
+        for i, step in enumerate(dep.schedule)
+        if dep.weights == weights_for(dep.to_colour, step.percent)
+    ]
     reached = matched[0] + 1 if matched and dep.status != "rolling_back" else 0
     return max(dep.step_index + 1, reached)
 

@@ -6,7 +6,7 @@ from typing import Literal
 
 from generator.colours import Colour
 from generator.errors import PreflightRefused
-from generator.journal.model import JournalDoc
+from generator.journal.model import JournalDoc, stronger_request
 from generator.rollout.engine.context import RunContext, RunState
 from generator.rollout.engine.decisions import Rollback, assess, begin_step, record_verdicts
 from generator.rollout.engine.progress import BakeProgress, report_preflight_poll
@@ -124,8 +124,8 @@ def pending_request(ctx: RunContext, doc: JournalDoc) -> str | None:
     if mine is None or theirs is None or theirs.id != mine.id or not theirs.request:
         return None
     doc.version = latest.version
-    mine.request = theirs.request
-    return theirs.request
+    mine.request = stronger_request(mine.request, theirs.request)
+    return mine.request
 
 
 def clear_request(ctx: RunContext, doc: JournalDoc) -> None:

@@ -13,7 +13,13 @@ from generator.colours import Colour
 from generator.config import Hooks, Strategy
 from generator.errors import DriftError, LeaseLost, StoreError
 from generator.events import Event, EventBus
-from generator.journal.model import Actor, Deployment, JournalDoc, JournalEvent
+from generator.journal.model import (
+    Actor,
+    Deployment,
+    JournalDoc,
+    JournalEvent,
+    stronger_request,
+)
 from generator.journal.protocol import DeploymentStore, Owner, VersionConflict
 from generator.rollout.engine.audit import snapshot
 from generator.rollout.ports import (
@@ -106,8 +112,8 @@ class RunContext:
                 f"{self.store.describe()}: the journal changed under this run "
                 f"(deployment {theirs.id if theirs else 'none'}); nothing more was written"
             )
-        if mine is not None and theirs is not None and mine.request is None:
-            mine.request = theirs.request
+        if mine is not None and theirs is not None:
+            mine.request = stronger_request(mine.request, theirs.request)
         doc.finalized_migrations = sorted({*doc.finalized_migrations, *latest.finalized_migrations})
         doc.version = latest.version
         self.store.save(doc)

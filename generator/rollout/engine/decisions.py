@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
 
 from generator.colours import Colour
-from generator.journal.model import JournalDoc
+from generator.errors import RefusedError
+from generator.journal.model import Deployment, JournalDoc, Request, stronger_request
 from generator.journal.verdicts import CheckVerdict, StepVerdicts, score
 from generator.rollout.engine.context import RunContext
 from generator.rollout.ports import Reading
@@ -32,6 +33,16 @@ class Rollback(Exception):
         super().__init__(reason)
         self.reason = reason
         self.status = status
+
+
+def refuse_downgrade(dep: Deployment, what: Request) -> None:
+    """`zdd promote` after `zdd abort` (journalled, not acted on yet) is refused (exit 3):
+    the abort stands (``journal.model.stronger_request``)."""
+    if stronger_request(dep.request, what) != what:
+        raise RefusedError(
+            f"deployment {dep.id}: an abort is pending (`zdd abort` was asked for); "
+            f"`zdd {what}` never overrides it. The deployment rolls back to {dep.from_colour}"
+        )
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from generator.errors import (
     ReleaseFailed,
 )
 from generator.events import EventBus
-from generator.journal.model import Deployment, JournalDoc, Step
+from generator.journal.model import Deployment, JournalDoc, Step, stronger_request
 from generator.journal.protocol import DeploymentStore, update
 from generator.rollout.engine.bake import bake, preflight
 from generator.rollout.engine.context import (
@@ -35,11 +35,11 @@ from generator.rollout.engine.context import (
     check_journal,
     renewing,
 )
-from generator.rollout.engine.decisions import Rollback
+from generator.rollout.engine.decisions import Rollback, refuse_downgrade
 from generator.rollout.engine.failures import protected, record_promotion
 from generator.rollout.engine.moves import move, reconcile, roll_back
 from generator.rollout.engine.refusals import refusal_recorded
-from generator.rollout.engine.revert import revert_promotion
+from generator.rollout.engine.revert import complete_revert, refuse_undo, revert_promotion
 from generator.rollout.engine.schedule import describe_schedule
 from generator.rollout.engine.stages import run_stage
 from generator.rollout.ports import ListenerState, format_weights, weights_for
@@ -117,6 +117,10 @@ class Engine:
                     ctx, doc, stage, dep.release, stable, target, dep, actor=actor
                 ):
                     run_stage(ctx, stage, dep, fatal=True)
+            with refusal_recorded(
+                ctx, doc, "first_move", dep.release, stable, target, dep, actor=actor
+            ):
+                state = self._unchanged_since(state)
             return self._drive(doc, state, journal_first=True)
         finally:
             self._release()
@@ -147,6 +151,8 @@ class Engine:
             if dep is None or dep.terminal:
                 return None
             state = self.state.listener = reconcile(self.ctx, doc)  # its one reading
+            if dep.is_undo:  # a `zdd rollback` keeps its direction: finished as a rollback
+                return complete_revert(self.ctx, self.state, doc, state, "zdd resume")
             self.ctx.emit(
                 "deployment.resume", f"resuming deployment {dep.id} ({dep.status})", dep=dep
             )
@@ -166,13 +172,16 @@ class Engine:
         if dep is None or dep.terminal:
             raise InputError(f"no deployment in progress to {what}")
         self._check_listener(dep)
+        refuse_undo(dep, what)
+        refuse_downgrade(dep, what)
         try:
             self._acquire(take_over=True)
         except LockHeld:
             # A live run holds the listener: it reads the request within one poll.
             def ask(d: JournalDoc) -> None:
                 if d.current is not None and not d.current.terminal:
-                    d.current.request = what
+                    refuse_downgrade(d.current, what)
+                    d.current.request = stronger_request(d.current.request, what)
 
             update(ctx.store, ask)
             ctx.emit("request", f"{what} requested; the running zdd acts within one poll")
@@ -182,6 +191,8 @@ class Engine:
             if doc.current is None or doc.current.terminal:
                 raise InputError(f"no deployment in progress to {what}")
             dep = doc.current
+            refuse_undo(dep, what)
+            refuse_downgrade(dep, what)
             if what == "abort":
                 # Abort is a human's call: roll back whatever the signals say.
                 with contextlib.suppress(ReleaseFailed):
@@ -203,9 +214,10 @@ class Engine:
         """The journal, refused while a deployment is unfinished; a finished one archived."""
         doc = self.ctx.store.load()
         if doc.current is not None and not doc.current.terminal:
+            then = "" if doc.current.is_undo else " or `zdd abort` to roll it back"
             raise RefusedError(
                 f"deployment {doc.current.id} is {doc.current.status}: "
-                "run `zdd resume` to finish it or `zdd abort` to roll it back"
+                f"run `zdd resume` to finish it{then}"
             )
         doc.archive_current()
         return doc
@@ -228,6 +240,19 @@ class Engine:
         """DescribeListeners, remembered as the last state AWS confirmed to this run."""
         state = self.state.listener = self.ctx.read()
         return state
+
+    def _unchanged_since(self, first: ListenerState) -> ListenerState:
+        """Read again right before the first move: readiness, pre-flight and the
+        pre-traffic hooks may have taken minutes since the reading under the lock, and a
+        split set by hand meanwhile must not be overwritten (exact weights; exit 4)."""
+        now = self._read()
+        if now.weights != first.weights:
+            raise DriftError(
+                f"listener {now.arn} changed outside zdd before the first move: zdd read "
+                f"{format_weights(first.weights)} under the lock, it has "
+                f"{format_weights(now.weights)} now. Nothing was moved; a human must decide"
+            )
+        return now
 
     def _read_checked(self, dep: Deployment) -> ListenerState:
         return check_journal(self._read(), dep)
@@ -306,7 +331,7 @@ class Engine:
         dep = doc.current
         assert dep is not None
         self.ctx.emit("promote.now", "promoted by zdd promote: moving all traffic now", dep=dep)
-        if dep.weights.get(dep.to_colour) != 100:
+        if state.weights != weights_for(dep.to_colour, 100):  # exact: 999:1 is not done
             self._move(doc, state, weights_for(dep.to_colour, 100))
         dep.step_index = len(dep.schedule) - 1
         return self._promoted(doc)
@@ -323,6 +348,8 @@ class Engine:
         dep = doc.current
         assert dep is not None
         final = self._read_checked(dep)  # read back the end state once more
+        if dep.request == "abort":  # merged from a conflicting write: it outranks promote
+            raise Rollback("aborted by zdd abort", status="aborted")
         dep.status, dep.finished_at, dep.request = "promoted", ctx.clock.now(), None
         ctx.emit(
             "deployment.promoted",

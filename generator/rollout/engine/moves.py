@@ -55,7 +55,7 @@ def move(
 
 def _step_of(dep: Deployment, weights: dict[Colour, int]) -> int:
     for i, step in enumerate(dep.schedule):
-        if weights.get(dep.to_colour) == step.percent:
+        if weights == weights_for(dep.to_colour, step.percent):
             return i
     return dep.step_index
 

@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import Iterator
 
 from generator.colours import Colour
-from generator.errors import RefusedError, ReleaseFailed, ZddError
+from generator.errors import DriftError, RefusedError, ReleaseFailed, ZddError
 from generator.events import Event, EventBus
 from generator.journal.model import Actor, Deployment, JournalDoc, Refusal
 from generator.journal.protocol import DeploymentStore, update
@@ -49,11 +49,12 @@ def refusal_recorded(
     *,
     actor: Actor,
 ) -> Iterator[None]:
-    """Journal and announce a refusal (or a failed pre-traffic hook) raised inside the block."""
+    """Journal and announce a refusal (or a failed pre-traffic hook, or drift found before
+    the first move) raised inside the block."""
     started = ctx.clock.now()
     try:
         yield
-    except (RefusedError, ReleaseFailed) as exc:
+    except (RefusedError, ReleaseFailed, DriftError) as exc:
         refusal = Refusal(
             at=ctx.clock.now(),
             stage=stage,

@@ -1,4 +1,5 @@
-"""Each use case reads the production listener once before its first move (issue 23).
+"""Each use case reads the production listener once under the lock before its first move
+(issue 23); a release reads it once more right before that move (issue 24, class 6).
 
 Counted at the boto3 client, in process on moto: DescribeListeners calls made
 before the first ModifyListener of the use case.
@@ -31,17 +32,19 @@ class Calls:
         return self.names[:moved].count("DescribeListeners")
 
 
-def test_a_shift_reads_the_listener_once_before_its_first_move(
+def test_a_shift_reads_the_listener_under_the_lock_and_again_right_before_its_first_move(
     aws, clock, staging, tmp_path: Path
 ) -> None:
     ctx = context(aws, clock, tmp_path, staging)
     calls = Calls(ctx.clients.elbv2)
     dep = release.shift(ctx, aws.outputs, STRATEGY, release="2.0.0")
     assert dep.status == "promoted"
-    assert calls.reads_before_move() == 1
+    # under the lock (checked against the journal); then, after readiness, pre-flight and
+    # the pre_traffic hooks, once more: a change made meanwhile is drift (issue 24, class 6)
+    assert calls.reads_before_move() == 2
 
 
-def test_a_deploy_reads_the_listener_once_in_its_shift_phase(
+def test_a_deploy_reads_the_listener_twice_in_its_shift_phase(
     aws, clock, staging, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ctx = context(aws, clock, tmp_path, staging)
@@ -57,9 +60,9 @@ def test_a_deploy_reads_the_listener_once_in_its_shift_phase(
     monkeypatch.setattr(release, "put_version_on_idle", put_version_on_idle)
     dep = release.deploy(ctx, "2.0.0", tmp_path / "stack", STRATEGY)
     assert dep.status == "promoted"
-    assert calls.reads_before_move() == 2  # the plan's, before terraform apply; then one
+    assert calls.reads_before_move() == 3  # the plan's, before terraform apply; then two
     del calls.names[: applied[0]]
-    assert calls.reads_before_move() == 1
+    assert calls.reads_before_move() == 2  # under the lock, and right before the first move
 
 
 def test_a_rollback_reads_the_listener_once_before_it_moves(
