@@ -42,7 +42,8 @@ class SlowWebhook:
 def test_a_slow_webhook_still_gets_the_rollback_at_exit() -> None:
     hook = SlowWebhook(delay=0.05)
     try:
-        sink = WebhookSink([hook.url], timeout=1.0, kinds=["*"])  # the flush: one timeout
+        # The flush lasts one timeout: room for 12 slow deliveries on a loaded machine.
+        sink = WebhookSink([hook.url], timeout=5.0, kinds=["*"])
         kinds = [f"step.verified.{i}" for i in range(10)] + ["rollback.start", "rollback.done"]
         for kind in kinds:
             sink.emit(Event(kind, kind, 0.0, "error" if "rollback" in kind else "info"))

@@ -33,7 +33,7 @@ class _MeddlingHooks:
     def __init__(self, aws) -> None:
         self.aws = aws
 
-    def run(self, hooks, env, colour, *, now, sleep) -> list[HookResult]:  # type: ignore[no-untyped-def]
+    def run(self, hooks, env, colour, *, now, sleep, cancel=None) -> list[HookResult]:  # type: ignore[no-untyped-def]
         _set(self.aws, BY_HAND)
         return [HookResult(list(h.command), True, "ok") for h in hooks]
 
