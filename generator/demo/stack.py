@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.config import Environment, load_environment, resolve_env_path
+from generator.config.load import is_env_path
 from generator.demo.emulator import Emulator
 from generator.errors import InputError, TerraformError
 from generator.infra.outputs import StackOutputs
@@ -35,6 +36,22 @@ class Stack:
 
 class Unavailable(Exception):
     """Terraform or its AWS provider cannot run here; the message says why."""
+
+
+def demo_environment(env_name: str, work: Path) -> tuple[Path, bool]:
+    """The environment file the demo runs: ``--env`` as zdd resolves it, or else, for a
+    name the repository does not have (an empty directory), zdd's packaged example of
+    that name, copied into ``work``. True when it is the packaged example."""
+    from generator.infra.assets import assets
+
+    path = resolve_env_path(env_name)
+    packaged = assets() / "environments" / f"{env_name}.yaml"
+    if path.is_file() or is_env_path(env_name) or not packaged.is_file():
+        return path, False  # load_environment says what is missing, as everywhere
+    copy = work / "example" / f"{env_name}.yaml"
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    copy.write_text(packaged.read_text(encoding="utf-8"), encoding="utf-8")
+    return copy, True
 
 
 def render_on_network(
