@@ -13,17 +13,27 @@ export CHECKPOINT_DISABLE := 1
 # Terraform: the one on PATH (zdd honours ZDD_TERRAFORM as an override), 1.5 or later.
 TERRAFORM := $(or $(ZDD_TERRAFORM),terraform)
 TF_MIN_VERSION := 1.5
-# hashicorp/aws comes from a local folder, never from the network: a filesystem
-# mirror or a plugin cache, i.e. the folder that holds HOST/hashicorp/aws/VERSION/OS_ARCH.
-# Found on this machine by default; override with TF_PROVIDER_MIRROR=DIR.
+# Providers come the normal way: Terraform's registry (and the user's plugin cache,
+# TF_PLUGIN_CACHE_DIR), unless a mirror is given. A mirror is the folder that holds
+# HOST/hashicorp/aws/VERSION/OS_ARCH (a filesystem mirror or plugin cache): TF_PROVIDER_MIRROR=DIR,
+# else one found on this machine. With a mirror, build/terraform.rc says "providers from
+# there, nothing from the network" and every terraform that make starts (zdd's, pytest's,
+# the demo's) reads it. A TF_CLI_CONFIG_FILE of the user's own (a file that exists) is
+# honoured: never written, never replaced, no search.
+TF_RC := $(abspath build/terraform.rc)
+TF_USER_RC := $(wildcard $(filter-out $(TF_RC),$(TF_CLI_CONFIG_FILE)))
+ifeq ($(TF_USER_RC),)
 _tf_mirrors = $(foreach aws,$(shell find / -xdev -maxdepth 6 -path '*/hashicorp/aws' -type d \
   2>/dev/null | sort),$(if $(wildcard $(aws)/*/*/terraform-provider-aws*),$(aws:%/hashicorp/aws=%)))
 TF_PROVIDER_MIRROR ?= $(patsubst %/,%,$(dir $(firstword $(_tf_mirrors))))
 TF_PROVIDER_MIRROR := $(TF_PROVIDER_MIRROR)
 export TF_PROVIDER_MIRROR
-# Every terraform that make starts (zdd's, pytest's, the demo's) reads this file.
-TF_RC := $(abspath build/terraform.rc)
+ifneq ($(TF_PROVIDER_MIRROR),)
 export TF_CLI_CONFIG_FILE := $(TF_RC)
+else
+unexport TF_CLI_CONFIG_FILE
+endif
+endif
 
 .PHONY: help install lock test-latest toolchain tools browser docs-screenshot demo test lint typecheck fmt-check unit integration checkov bench clean
 
@@ -95,10 +105,17 @@ toolchain:
 	$(if $(_tf_path),,$(error terraform not found ($(TERRAFORM)): install Terraform >= $(TF_MIN_VERSION) (or OpenTofu >= 1.6) or set ZDD_TERRAFORM=/path/to/terraform))
 	$(if $(_tf_version),,$(error $(_tf_path) does not answer `version -json`: install Terraform >= $(TF_MIN_VERSION) or set ZDD_TERRAFORM=/path/to/terraform))
 	$(if $(call _tf_older,$(_tf_version)),$(error $(_tf_path) is Terraform $(_tf_version), older than $(TF_MIN_VERSION): put a newer one first on PATH or set ZDD_TERRAFORM=/path/to/terraform))
-	$(if $(TF_PROVIDER_MIRROR),,$(error no hashicorp/aws provider mirror found: set TF_PROVIDER_MIRROR=DIR, the folder holding HOST/hashicorp/aws/VERSION/OS_ARCH (a filesystem mirror or plugin cache)))
-	$(if $(wildcard $(TF_PROVIDER_MIRROR)/*/hashicorp/aws/*/*/terraform-provider-aws*),,$(error TF_PROVIDER_MIRROR=$(TF_PROVIDER_MIRROR) holds no HOST/hashicorp/aws/VERSION/OS_ARCH/terraform-provider-aws*: set TF_PROVIDER_MIRROR=DIR to a filesystem mirror or plugin cache))
+	@# Where terraform gets hashicorp/aws: the user's CLI configuration, a mirror, or the registry.
+ifneq ($(TF_USER_RC),)
+	@echo "make: terraform reads your TF_CLI_CONFIG_FILE=$(TF_USER_RC) (providers as it says)"
+else ifneq ($(TF_PROVIDER_MIRROR),)
+	$(if $(wildcard $(TF_PROVIDER_MIRROR)/*/hashicorp/aws/*/*/terraform-provider-aws*),,$(error TF_PROVIDER_MIRROR=$(TF_PROVIDER_MIRROR) holds no HOST/hashicorp/aws/VERSION/OS_ARCH/terraform-provider-aws*: set TF_PROVIDER_MIRROR=DIR to a filesystem mirror or plugin cache, or unset it to use the registry))
 	@mkdir -p $(dir $(TF_RC))
 	@printf '%s\n' "$$TF_RC_TEXT" | cmp -s - $(TF_RC) || printf '%s\n' "$$TF_RC_TEXT" > $(TF_RC)
+else
+	@rm -f $(TF_RC)
+	@echo "make: no provider mirror (TF_PROVIDER_MIRROR): terraform installs hashicorp/aws from its registry$(if $(TF_PLUGIN_CACHE_DIR), through the plugin cache $(TF_PLUGIN_CACHE_DIR))"
+endif
 
 # --- Tools the tests run, installed into the project, never globally ----------------
 # tools/npm/package.json pins them and its package-lock.json locks every dependency

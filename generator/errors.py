@@ -95,8 +95,10 @@ class TerraformError(ZddError):
         self.returncode = returncode
         self.stderr = stderr
         what = first_terraform_error(stderr) or _tail(stderr)
+        remedy = remedy_for(what)
         super().__init__(
             f"terraform {command[1] if len(command) > 1 else ''} failed (exit {returncode}): {what}"
+            + (f" To fix: {remedy}" if remedy else "")
         )
 
 
@@ -116,8 +118,33 @@ def _tail(text: str, lines: int = 5) -> str:
     return " | ".join(line.strip() for line in text.strip().splitlines()[-lines:] if line.strip())
 
 
+# Summaries of an error where terraform could not get a provider plugin.
+_PROVIDER_SOURCE_ERRORS = (
+    "Failed to query available provider packages",
+    "Failed to install provider",
+    "Failed to resolve provider packages",
+)
+PROVIDER_SOURCE_REMEDY = (
+    "give terraform a source for its providers: a provider_installation block naming a "
+    "mirror in the CLI configuration that TF_CLI_CONFIG_FILE points at (zdd's Makefile "
+    "writes one from TF_PROVIDER_MIRROR=DIR), or allow access to the Terraform registry."
+)
+
+
+def remedy_for(first_error: str) -> str | None:
+    """What to set when terraform's first error has a known cause outside the stack."""
+    if first_error.startswith(_PROVIDER_SOURCE_ERRORS):
+        return PROVIDER_SOURCE_REMEDY
+    return None
+
+
 def first_terraform_error(text: str) -> str | None:
-    """``SUMMARY (at ADDRESS or FILE line N): DETAIL`` of the first ``Error:`` block."""
+    """``SUMMARY (at ADDRESS or FILE line N): DETAIL`` of the first ``Error:`` block, whole.
+
+    Prose is unindented; source excerpts and value dumps are indented and left out,
+    except the lines a sentence introduces with a colon (a command to run).
+    """
+    # Without -no-color terraform draws a box: "╷" above, "│ " before each line, "╵" below.
     lines = [line.removeprefix("│").removeprefix(" ") for line in text.splitlines()]
     start = next((i for i, line in enumerate(lines) if line.startswith("Error: ")), None)
     if start is None:
@@ -128,17 +155,37 @@ def first_terraform_error(text: str) -> str | None:
             break
         block.append(line)
     summary = lines[start].removeprefix("Error: ").strip()
-    where = None
+    where = _location(block)
+    detail = " ".join(_prose(block))
+    text_out = summary + (f" (at {where})" if where else "")
+    return text_out + (f": {detail}" if detail else "")
+
+
+def _prose(block: list[str]) -> list[str]:
+    """The block's sentences: unindented lines, each paragraph ending in a full stop, and
+    an indented line a sentence introduces with a colon (a command to run), quoted."""
+    words: list[str] = []
+    for line in [*block, ""]:
+        stripped = line.strip()
+        if not stripped:  # a paragraph ends
+            if words and not words[-1].endswith((".", ":", "!", "?")):
+                words[-1] += "."
+        elif not line[:1].isspace():
+            words.append(stripped)
+        elif words and words[-1].endswith(":") and not stripped[:1].isdigit():
+            words.append(f"`{stripped}`")
+    return words
+
+
+def _location(block: list[str]) -> str | None:
+    """The first resource address (``with ...``) or file line (``on FILE line N``)."""
     for line in block:
         stripped = line.strip()
-        if stripped.startswith("with ") and where is None:
-            where = stripped.removeprefix("with ").rstrip(",")
-        elif stripped.startswith("on ") and " line " in stripped and where is None:
-            where = stripped.removeprefix("on ").split(",")[0].rstrip(":")
-    # Prose is unindented; source excerpts and value dumps are indented.
-    detail = " ".join(line.strip() for line in block if line.strip() and not line[:1].isspace())
-    text_out = summary + (f" (at {where})" if where else "")
-    return text_out + (f": {detail[:400]}" if detail else "")
+        if stripped.startswith("with "):
+            return stripped.removeprefix("with ").rstrip(",")
+        if stripped.startswith("on ") and " line " in stripped:
+            return stripped.removeprefix("on ").split(",")[0].rstrip(":")
+    return None
 
 
 class NoStackOutputs(InputError):

@@ -59,6 +59,7 @@ def _register() -> None:
         commands_build,
         commands_db,
         commands_demo,
+        commands_emulator,
         commands_init,
         commands_pipeline,
         commands_report,
@@ -73,6 +74,7 @@ def _register() -> None:
     commands_report.register(app)
     commands_db.register(app)
     commands_demo.register(app)
+    commands_emulator.register(app)
     commands_pipeline.register(app)
 
 

@@ -112,7 +112,12 @@ def _verdict(guarded: GuardedPlan, allow: bool, json_mode: bool, extra: dict[str
 
 def plan(
     env: EnvOpt,
-    out: Annotated[Path, typer.Option("--out", help="Saved plan file.")] = Path("zdd.tfplan"),
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Saved plan file (default: build/ENV/zdd.tfplan).", dir_okay=False
+        ),
+    ] = None,
     json_mode: JsonOpt = False,
     live: LiveOpt = None,
     outputs: OutputsOpt = None,
@@ -125,13 +130,15 @@ def plan(
     ] = None,
 ) -> None:
     """Generate, init and plan; then the plan guard's verdict (exit 3 when refused)."""
-    from generator.infra.provision import plan_json_path, plan_stack
+    from generator.infra.provision import plan_json_path, plan_stack, saved_plan_path
     from generator.pipeline.plan_report import report_plan
 
     model = load_env(env)
+    directory = default_stack_dir(model, stack_dir)
+    out = out or saved_plan_path(directory)
     guarded = plan_stack(
         model,
-        default_stack_dir(model, stack_dir),
+        directory,
         out,
         _reader(model, profile),
         live=parse_colour(live, "--live"),
@@ -152,8 +159,14 @@ def plan(
 def apply(
     env: EnvOpt,
     plan_file: Annotated[
-        Path, typer.Argument(help="Plan saved by `zdd plan`.", dir_okay=False, metavar="PLANFILE")
-    ],
+        Path | None,
+        typer.Argument(
+            help="Plan saved by `zdd plan` (default: build/ENV/zdd.tfplan).",
+            dir_okay=False,
+            metavar="[PLANFILE]",
+            show_default=False,
+        ),
+    ] = None,
     live: LiveOpt = None,
     outputs: OutputsOpt = None,
     stack_dir: StackDirOpt = None,
@@ -162,10 +175,11 @@ def apply(
     profile: ProfileOpt = None,
 ) -> None:
     """Guard the saved plan again, then apply exactly that plan."""
-    from generator.infra.provision import apply_guarded, guard_saved_plan
+    from generator.infra.provision import apply_guarded, guard_saved_plan, saved_plan_path
 
     model = load_env(env)
     directory = default_stack_dir(model, stack_dir)
+    plan_file = plan_file or saved_plan_path(directory)
     echo = echo_to_stderr()
     guarded = guard_saved_plan(
         model,
@@ -183,10 +197,16 @@ def apply(
 
 
 def check_plan(
-    plan_json: Annotated[
-        Path, typer.Argument(help="Output of `terraform show -json PLAN`.", metavar="PLAN_JSON")
-    ],
     env: EnvOpt,
+    plan_json: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Output of `terraform show -json PLAN` (default: build/ENV/zdd.tfplan.json, "
+            "which `zdd plan` writes).",
+            metavar="[PLAN_JSON]",
+            show_default=False,
+        ),
+    ] = None,
     live: LiveOpt = None,
     outputs: OutputsOpt = None,
     stack_dir: StackDirOpt = None,
@@ -195,12 +215,14 @@ def check_plan(
     profile: ProfileOpt = None,
 ) -> None:
     """The plan guard alone, on a JSON plan produced anywhere (exit 3 when refused)."""
-    from generator.infra.provision import judge_plan_file
+    from generator.infra.provision import judge_plan_file, plan_json_path, saved_plan_path
 
     model = load_env(env)
+    directory = default_stack_dir(model, stack_dir)
+    plan_json = plan_json or plan_json_path(saved_plan_path(directory))
     guarded = judge_plan_file(
         model,
-        default_stack_dir(model, stack_dir),
+        directory,
         plan_json,
         _reader(model, profile),
         live=parse_colour(live, "--live"),

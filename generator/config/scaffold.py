@@ -217,6 +217,6 @@ def init_repository(env: str = "staging", cwd: Path | None = None) -> Scaffold:
         next_commands=[
             f"zdd validate --env {env}",
             f"zdd generate --env {env}",
-            f"zdd plan --env {env} --out {name}.tfplan",
+            f"zdd plan --env {env}",
         ],
     )

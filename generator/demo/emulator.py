@@ -117,7 +117,7 @@ def _restore(key: str, value: str | None) -> None:
 
 @contextlib.contextmanager
 def moto_server_process(
-    executable: str | None = None, extra_env: dict[str, str] | None = None
+    executable: str | None = None, extra_env: dict[str, str] | None = None, port: int | None = None
 ) -> Iterator[str]:
     """moto's server as a separate process on 127.0.0.1; yields its URL.
 
@@ -125,14 +125,14 @@ def moto_server_process(
     share an interpreter (and its GIL) with the emulator they measure. By default it is
     moto with zdd's additions (``python -m generator.demo.moto``: what the provider
     needs, round trips, ECS's scheduler); ``executable`` runs that binary instead
-    (plain ``moto_server``: services never start tasks).
+    (plain ``moto_server``: services never start tasks). ``port``: a free one by default.
     """
     import subprocess
     import sys
     import time
     import urllib.request
 
-    port = free_port()
+    port = port or free_port()
     command = [executable] if executable else [sys.executable, "-m", "generator.demo.moto"]
     proc = subprocess.Popen(
         [*command, "-H", "127.0.0.1", "-p", str(port)],

@@ -267,11 +267,15 @@ def run_demo(
     workdir: Path | None = None,
 ) -> DemoResult:
     from generator.demo.emulator import moto_server, pointed_at
-    from generator.demo.stack import twin_stack
+    from generator.demo.stack import demo_environment, twin_stack
 
     began = time.monotonic()
-    region = load_environment(env_name).region
     work = workdir or Path("build") / "demo"
+    env_file, packaged = demo_environment(env_name, work)
+    if packaged:
+        _say(json_mode, f"0. no {env_name} environment here: using zdd's example ({env_file})")
+    env_name = str(env_file)  # a path: every step below reads this file
+    region = load_environment(env_name).region
     store_dir = work / ".zdd"
 
     def adjust(env: Environment) -> Environment:

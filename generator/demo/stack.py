@@ -3,14 +3,14 @@
 ``apply_for_real`` gives moto the network an environment file names (``moto_world``),
 renders the stack from a copy of the file that uses it, and runs ``terraform init``,
 ``plan`` and ``apply`` with the provider pointed at the emulator; the outputs are read
-with ``terraform output``. When Terraform or the provider cannot run (no CLI config
-with a provider mirror, no binary, a failed ``init``) it says why, and the demo falls
-back to ``emulator.create_twin_environments``, which stands in for the apply.
+with ``terraform output``. The provider comes the way the user's Terraform gets it (its
+registry, a plugin cache, a mirror in the CLI configuration); when Terraform or the
+provider cannot run (no binary, a failed ``init``) it says why, and the demo falls back
+to ``emulator.create_twin_environments``, which stands in for the apply.
 """
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.config import Environment, load_environment, resolve_env_path
+from generator.config.load import is_env_path
 from generator.demo.emulator import Emulator
 from generator.errors import InputError, TerraformError
 from generator.infra.outputs import StackOutputs
@@ -37,21 +38,20 @@ class Unavailable(Exception):
     """Terraform or its AWS provider cannot run here; the message says why."""
 
 
-def _cli_config() -> Path:
-    config = os.environ.get("TF_CLI_CONFIG_FILE")
-    if not config:
-        raise Unavailable(
-            "TF_CLI_CONFIG_FILE is unset, so terraform has no hashicorp/aws provider "
-            "mirror (offline): `make demo` writes and exports one"
-        )
-    if not Path(config).is_file():
-        raise Unavailable(f"TF_CLI_CONFIG_FILE={config}: no such file")
-    return Path(config)
+def demo_environment(env_name: str, work: Path) -> tuple[Path, bool]:
+    """The environment file the demo runs: ``--env`` as zdd resolves it, or else, for a
+    name the repository does not have (an empty directory), zdd's packaged example of
+    that name, copied into ``work``. True when it is the packaged example."""
+    from generator.infra.assets import assets
 
-
-def _first_lines(text: str, count: int = 3) -> str:
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return " / ".join(lines[:count]) or "(no output)"
+    path = resolve_env_path(env_name)
+    packaged = assets() / "environments" / f"{env_name}.yaml"
+    if path.is_file() or is_env_path(env_name) or not packaged.is_file():
+        return path, False  # load_environment says what is missing, as everywhere
+    copy = work / "example" / f"{env_name}.yaml"
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    copy.write_text(packaged.read_text(encoding="utf-8"), encoding="utf-8")
+    return copy, True
 
 
 def render_on_network(
@@ -86,15 +86,14 @@ def apply_for_real(emulator: Emulator, stack_dir: Path, say: Say) -> StackOutput
 
     try:
         check_fmt(stack_dir, say)  # also finds the binary: InputError without one
-        _cli_config()
         write_emulator_override(stack_dir)
         tf = Terraform(stack_dir, env=terraform_environ(emulator.endpoint, emulator.region))
     except InputError as exc:
         raise Unavailable(str(exc)) from None
-    try:
+    try:  # the provider comes as the user's Terraform gets it: registry, cache or mirror
         tf.init()
     except TerraformError as exc:
-        raise Unavailable(f"terraform init failed: {_first_lines(str(exc))}") from None
+        raise Unavailable(str(exc)) from None
     began = time.monotonic()
     tf.plan(Path("stack.tfplan"))
     say(f"   terraform plan: {time.monotonic() - began:.1f}s; applying (the provider waits")

@@ -31,7 +31,8 @@ from generator.infra.render import RenderedStack, generate
 from generator.infra.terraform import Echo, Terraform
 
 OUTPUTS_FILE = "zdd-outputs.json"
-PLAN_FILE = "zdd-release.tfplan"
+PLAN_FILE = "zdd-release.tfplan"  # deploy's own plan, beside the one `zdd plan` saves
+SAVED_PLAN = "zdd.tfplan"
 
 LiveReader = Callable[[StackOutputs], "Colour | None"]
 """Reads the listener of a stack and returns the colour with all the weight (None: split)."""
@@ -197,7 +198,8 @@ def _check_plan_file(plan_file: Path) -> None:
         mode = os.stat(plan_file).st_mode
     except OSError:
         raise InputError(
-            f"{plan_file}: no such plan file; save one with `zdd plan --out`"
+            f"{plan_file}: no such plan file; save one with `zdd plan` "
+            "(default: build/ENV/zdd.tfplan)"
         ) from None
     if not stat.S_ISREG(mode):
         raise InputError(f"{plan_file}: a plan file must be a regular file, not {kind_of(mode)}")
@@ -211,6 +213,12 @@ def _absolute(path: Path) -> Path:
 def apply_guarded(plan: GuardedPlan, stack_dir: Path, *, echo: Echo | None = None) -> None:
     """Apply exactly the saved plan the guard judged."""
     Terraform(stack_dir, echo=echo, lock_timeout="60s").apply(plan.plan_file)
+
+
+def saved_plan_path(stack_dir: Path) -> Path:
+    """Where ``zdd plan`` saves its plan by default, and ``apply`` looks for it: in the stack
+    directory (``build/ENV``, ignored by git), never the repository's root."""
+    return stack_dir / SAVED_PLAN
 
 
 def plan_json_path(plan_file: Path) -> Path:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from generator.demo.run import run_demo
 from generator.events import SCHEMA_PATH
 from generator.journal.local import LocalStore
 from tests.conftest import ROOT
+from tests.support.providers import needs_a_provider_source
 
 pytestmark = pytest.mark.integration
 
@@ -20,8 +20,7 @@ pytestmark = pytest.mark.integration
 def test_demo_applies_the_stack_then_promotes_v2_and_rolls_back_v3_and_v4(
     terraform_bin: str, tmp_path: Path, monkeypatch, capsys
 ) -> None:
-    if not os.environ.get("TF_CLI_CONFIG_FILE"):
-        pytest.fail("TF_CLI_CONFIG_FILE is unset: run through `make integration` (provider mirror)")
+    needs_a_provider_source()
     monkeypatch.chdir(ROOT)
     result = run_demo("staging", bake_seconds=0.3, json_mode=True, workdir=tmp_path)
     assert result.ok
@@ -59,10 +58,20 @@ def test_demo_without_a_provider_falls_back_to_the_stand_in_and_says_why(
     terraform_bin: str, tmp_path: Path, monkeypatch, capsys
 ) -> None:
     monkeypatch.chdir(ROOT)
-    monkeypatch.delenv("TF_CLI_CONFIG_FILE", raising=False)
+    # No provider anywhere, with or without a network: an empty mirror and no `direct`.
+    empty = tmp_path / "empty-mirror"
+    empty.mkdir()
+    rc = tmp_path / "terraform.rc"
+    rc.write_text(f'provider_installation {{\n  filesystem_mirror {{ path = "{empty}" }}\n}}\n')
+    monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(rc))
+    monkeypatch.delenv("TF_PLUGIN_CACHE_DIR", raising=False)
     result = run_demo("staging", bake_seconds=0.3, workdir=tmp_path)
     assert result.ok and not result.applied
     assert not (tmp_path / "staging" / "terraform.tfstate").exists()
     err = capsys.readouterr().err
-    assert "FALLBACK: terraform cannot run here: TF_CLI_CONFIG_FILE is unset" in err
+    assert (
+        "FALLBACK: terraform cannot run here: terraform init failed (exit 1): "
+        "Failed to query available provider packages: " in err
+    )
+    assert "To fix: give terraform a source for its providers" in err
     assert "STAND-IN" in err

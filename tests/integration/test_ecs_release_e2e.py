@@ -28,6 +28,7 @@ from generator.demo.moto import (
     write_emulator_override,
 )
 from tests.conftest import ROOT
+from tests.support.providers import needs_a_provider_source, provider_environ
 
 pytestmark = pytest.mark.integration
 BIN = Path(sys.executable).parent
@@ -51,7 +52,7 @@ class Stack:
         write_emulator_override(self.stack_dir)
         self.environ = {
             **terraform_environ(url),
-            "TF_CLI_CONFIG_FILE": os.environ["TF_CLI_CONFIG_FILE"],
+            **provider_environ(),
             "AWS_MAX_ATTEMPTS": "2",
             "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
         }
@@ -110,8 +111,9 @@ class Stack:
 
 @pytest.fixture(scope="module")
 def stack(server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    if not os.environ.get("TF_CLI_CONFIG_FILE") or not shutil.which("terraform"):
-        pytest.fail("needs terraform and TF_CLI_CONFIG_FILE (the AWS provider mirror): make test")
+    if not shutil.which("terraform"):
+        pytest.fail("needs terraform on PATH: make test")
+    needs_a_provider_source()
     tmp = tmp_path_factory.mktemp("ecs-e2e")
     (tmp / "work").mkdir()
     yield Stack(tmp / "work", server)

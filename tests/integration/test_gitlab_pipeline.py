@@ -36,6 +36,7 @@ import yaml
 from generator.demo.moto import create_network, environment_with_network
 from generator.pipeline import Pins
 from tests.conftest import ROOT
+from tests.support.providers import needs_a_provider_source, provider_environ
 
 pytestmark = pytest.mark.integration
 GITLAB_CI_LOCAL = ROOT / ".tools" / "node_modules" / ".bin" / "gitlab-ci-local"
@@ -61,8 +62,7 @@ def _needs() -> None:
     missing += [tool for tool in ("rsync", "git", "node") if not shutil.which(tool)]
     if missing:
         pytest.fail(f"missing {', '.join(missing)}: run `make tools` (see the Makefile)")
-    if not os.environ.get("TF_CLI_CONFIG_FILE"):
-        pytest.fail("needs TF_CLI_CONFIG_FILE (the AWS provider mirror), which `make test` exports")
+    needs_a_provider_source()
 
 
 def _pinned_terraform() -> str:
@@ -148,7 +148,7 @@ class Project:
             "ZDD_ID_TOKEN": ID_TOKEN,
             "ZDD_STAGING_PLAN_ROLE_ARN": ROLE.format("plan"),
             "ZDD_STAGING_RELEASE_ROLE_ARN": ROLE.format("release"),
-            "TF_CLI_CONFIG_FILE": os.environ["TF_CLI_CONFIG_FILE"],
+            **provider_environ(),
             "PIP_NO_INDEX": "1",  # `pip install zdd==VERSION` finds it in this venv
             "GITLAB_CI": "true",  # gitlab-ci-local says "false" to tell it from GitLab
         }

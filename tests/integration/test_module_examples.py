@@ -3,7 +3,6 @@ every required input given and no unknown one; validated when a provider is at h
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -12,6 +11,7 @@ import hcl2
 import pytest
 
 from tests.conftest import ROOT
+from tests.support.providers import needs_a_provider_source
 
 pytestmark = pytest.mark.integration
 
@@ -34,14 +34,6 @@ def _variables(module: Path) -> dict[str, bool]:
     with (module / "variables.tf").open() as handle:
         blocks = hcl2.load(handle).get("variable", [])
     return {name.strip('"'): "default" not in body for b in blocks for name, body in b.items()}
-
-
-def _provider_configured() -> bool:
-    """`make test` points TF_CLI_CONFIG_FILE at a filesystem mirror of hashicorp/aws."""
-    config = os.environ.get("TF_CLI_CONFIG_FILE")
-    return (
-        bool(config) and Path(config).is_file() and "filesystem_mirror" in Path(config).read_text()
-    )
 
 
 def test_every_module_has_an_example() -> None:
@@ -75,10 +67,7 @@ def test_example_calls_its_module_right(main_tf: Path, terraform_bin: str, tmp_p
 
 def test_examples_validate_with_the_real_provider(terraform_bin: str, tmp_path: Path) -> None:
     """One root calling every example: the provider's schema is loaded once, not per example."""
-    if not _provider_configured():
-        pytest.fail(
-            "no hashicorp/aws mirror configured: run through `make test` (it configures one)"
-        )
+    needs_a_provider_source()
     shutil.copytree(ROOT / "modules", tmp_path / "modules", ignore=COPY_IGNORING)
     root = tmp_path / "all_examples"
     root.mkdir()

@@ -22,6 +22,7 @@ import pytest
 
 from generator.demo.moto import create_network, terraform_environ
 from tests.conftest import ROOT
+from tests.support.providers import needs_a_provider_source
 
 pytestmark = pytest.mark.integration
 
@@ -35,15 +36,6 @@ class Outcome:
     returncode: int
     output: str
     seconds: float
-
-
-def _needs_a_provider_mirror() -> None:
-    config = os.environ.get("TF_CLI_CONFIG_FILE", "")
-    if not (config and Path(config).is_file() and "filesystem_mirror" in Path(config).read_text()):
-        pytest.fail(
-            "TF_CLI_CONFIG_FILE names no filesystem mirror of hashicorp/aws: run through "
-            "`make test` / `make integration` (TF_PROVIDER_MIRROR=DIR to name one)"
-        )
 
 
 def _declares(module: Path, variable: str) -> bool:
@@ -98,7 +90,7 @@ def _run_all(
 def outcomes(
     terraform_bin: str, server: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[tuple[str, str], Outcome]]:
-    _needs_a_provider_mirror()
+    needs_a_provider_source()
     tmp = tmp_path_factory.mktemp("module-tests")
     cache = tmp / "plugin-cache"
     cache.mkdir()

@@ -11,7 +11,6 @@ wait for the load balancer to be reported active.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -32,6 +31,7 @@ from generator.demo.moto import (
 )
 from generator.infra.outputs import StackOutputs, parse_outputs
 from tests.conftest import ROOT
+from tests.support.providers import needs_a_provider_source
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
 
@@ -53,15 +53,6 @@ class Stack:
 class World:
     url: str
     stacks: dict[str, Stack]
-
-
-def _needs_a_provider_mirror() -> None:
-    config = os.environ.get("TF_CLI_CONFIG_FILE", "")
-    if not (config and Path(config).is_file() and "filesystem_mirror" in Path(config).read_text()):
-        pytest.fail(
-            "TF_CLI_CONFIG_FILE names no filesystem mirror of hashicorp/aws: run through "
-            "`make test` / `make integration` (TF_PROVIDER_MIRROR=DIR to name one)"
-        )
 
 
 def _terraform(binary: str, stack: Stack, env: dict[str, str], step: str, *args: str) -> str:
@@ -101,7 +92,7 @@ def _apply(binary: str, stack: Stack, env: dict[str, str]) -> Stack:
 def world(
     terraform_bin: str, server: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[World]:
-    _needs_a_provider_mirror()
+    needs_a_provider_source()
     tmp = tmp_path_factory.mktemp("stacks")
     url = server
     network = create_network(url)

@@ -88,6 +88,7 @@ def test_the_wheel_carries_every_template_and_module(wheel: Path) -> None:
     # nothing test-only ships (tests/support stays in the checkout); the emulator does
     assert not [n for n in names if n.startswith(("tests/", "generator/testing/"))]
     assert "generator/demo/moto.py" in names
+    assert "generator/_assets/environments/staging.yaml" in names  # `zdd demo`'s example
 
 
 def test_the_installed_wheel_works_from_an_empty_directory(
@@ -109,6 +110,17 @@ def test_the_installed_wheel_works_from_an_empty_directory(
         [str(venv_bin / "python"), "-c", "import generator; print(generator.__file__)"], repo, env
     )
     assert str(ROOT) not in where and str(venv_bin.parent) in where  # the wheel, not the checkout
+
+    # `zdd demo` in a directory without environments/ runs the packaged example
+    find = "from generator.demo.stack import demo_environment as d; p, k = d('staging', W); "
+    find += "print(k, p.read_text() == R.read_text())"
+    example = str(ROOT / "environments" / "staging.yaml")
+    setup = f"from pathlib import Path; W = Path('w'); R = Path({example!r}); "
+    assert _run([str(venv_bin / "python"), "-c", setup + find], repo, env).split() == [
+        "True",
+        "True",
+    ]
+    shutil.rmtree(repo / "w")
 
     assert "zdd validate --env staging" in _run([zdd, "init"], repo, env)
     path = repo / "environments" / "staging.yaml"

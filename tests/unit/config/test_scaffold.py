@@ -43,7 +43,7 @@ def test_init_writes_a_file_that_validates_once_filled(tmp_path: Path, run_cli) 
     assert result.stdout.rstrip().splitlines()[-3:] == [
         "  zdd validate --env staging",
         "  zdd generate --env staging",
-        "  zdd plan --env staging --out staging.tfplan",
+        "  zdd plan --env staging",
     ]
     refused = run_cli("validate", "--env", "staging", cwd=tmp_path)
     assert refused.exit_code == 2
