@@ -4,8 +4,9 @@ The same trials as ``tests/integration/test_fault_trials.py`` (``tests.support.t
 each release meets one fault (a stop signal once or twice, an exception, a lost or slow
 reply, a reset, a 5xx, throttling, a lost lease; then the kinds of issue 24 in
 ``tests.support.trial_kinds``: a near split set by hand, racing abort/promote requests,
-an interrupted `zdd rollback`) against ``moto_server`` behind the fault proxy; then the
-invariant is checked, `zdd resume` runs, and it is checked again.
+an interrupted `zdd rollback`, a trickling hook server) against ``moto_server`` behind
+the fault proxy; then the invariant is checked, `zdd resume` runs, and it is checked
+again.
 A *lie* is a journal or exit code that disagrees with the listener; *stuck* is what
 `zdd resume` cannot finish. Both must be 0.
 """

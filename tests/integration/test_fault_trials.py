@@ -1,7 +1,8 @@
 """Seeded fault trials: 320 releases, each under one injected fault (a stop signal once
 or twice, an exception, a lost or slow reply, a reset, a 5xx, throttling, a lost lease),
 then 40 of each kind of issue 24 (a near split set by hand, racing abort/promote
-requests, an interrupted `zdd rollback`; ``tests.support.trial_kinds``), against one
+requests, an interrupted `zdd rollback`, a trickling hook server;
+``tests.support.trial_kinds``), against one
 shared ``moto_server`` behind the fault proxy. After each: the invariant, then `zdd
 resume`, then the invariant again. ``benchmarks/run`` runs the same trials."""
 
@@ -58,8 +59,12 @@ def test_the_trials_covered_every_kind_of_fault(trials: Trials) -> None:
         "PutItem",
     }
     assert Counter(p.kind for p in plans if p.seed >= 320) == {
-        kind: 40 for kind in ("exact_split", "racing_requests", "undo_interrupted")
+        kind: 40 for kind in ("exact_split", "racing_requests", "undo_interrupted", "hook_trickle")
     }
+    trickles = [p for p in plans if p.kind == "hook_trickle"]
+    assert {p.stage for p in trickles} == {"pre_traffic", "post_step", "post_promote"}
+    assert {p.how for p in trickles} == {"", "exception", "signal"}
+    assert any(p.variant for p in trickles)  # the alarm fires while a post_step hook runs
     signals = Counter(p.signum for p in plans if "signal" in p.kind)
     assert len(signals) == 3  # SIGINT, SIGTERM and SIGHUP
     met = sum(1 for r in RESULTS.values() if r.fired)

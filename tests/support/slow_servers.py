@@ -21,8 +21,9 @@ class TrickleServer:
     """
 
     def __init__(self, seconds: float = 2.0, interval: float = 0.05) -> None:
-        size = max(1, int(seconds / interval))
+        self.size = size = max(1, int(seconds / interval))  # the whole body, in bytes
         self.requests = 0
+        self.sent = 0  # bytes written so far, over every request
         owner = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -35,6 +36,7 @@ class TrickleServer:
                     for _ in range(size):
                         self.wfile.write(b"o")
                         self.wfile.flush()
+                        owner.sent += 1
                         time.sleep(interval)  # the remote server, not the test, is slow
                 except OSError:
                     return  # the client gave up
@@ -48,7 +50,8 @@ class TrickleServer:
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        serve = {"poll_interval": 0.05}  # close() returns within this
+        threading.Thread(target=self.httpd.serve_forever, kwargs=serve, daemon=True).start()
 
     @property
     def url(self) -> str:

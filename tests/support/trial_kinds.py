@@ -11,9 +11,13 @@ planner and runner registered in ``NEW_KINDS``:
   signal or an HTTP fault. `zdd abort`/`promote` refuse the unfinished undo (exit 3,
   nothing moves); `zdd resume` finishes it backward; the next `zdd rollback` has nothing
   to undo.
+* ``hook_trickle`` (``tests.support.trial_hooks``): a release's http hook meets a server
+  that trickles its body for longer than the hook's timeout, at ``pre_traffic``, at a
+  split or after the promotion, maybe while the new colour's alarm fires. The run ends
+  without waiting for the trickle, renews its lease meanwhile, and a fatal hook rolls back.
 
-A new kind (a trickling hook server, say) is one planner and one runner added to
-``NEW_KINDS``; the trial count grows by ``PER_NEW_KIND``.
+A new kind is one planner and one runner added to ``NEW_KINDS``; the trial count grows
+by ``PER_NEW_KIND``.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from tests.support.invariant import (
     last_finished,
     live_colour,
 )
+from tests.support.trial_hooks import plan_hook_trickle, run_hook_trickle
 
 if TYPE_CHECKING:
     from tests.support.trials import FakeClock, TrialPlan, TrialResult, Trials
@@ -298,4 +303,5 @@ NEW_KINDS: dict[str, tuple[Planner, Runner]] = {
     "exact_split": (plan_exact_split, run_exact_split),
     "racing_requests": (plan_racing, run_racing),
     "undo_interrupted": (plan_undo, run_undo),
+    "hook_trickle": (plan_hook_trickle, run_hook_trickle),
 }

@@ -4,6 +4,7 @@ stack and one DynamoDB table, shared by every trial and reset between them."""
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
@@ -144,3 +145,15 @@ class TrialWorld:
                 self.client("dynamodb", faulty=False), TABLE, f"shop{seed}", "staging", clock=_Now()
             )
         store.acquire(thief, force=True)
+
+
+def dead_pid() -> int:
+    """A process id that does not exist: the owner of a run that has ended."""
+    for pid in range(4_000_000, 4_100_000, 997):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return pid
+        except PermissionError:
+            continue
+    raise RuntimeError("no free pid found")

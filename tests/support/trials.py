@@ -28,6 +28,7 @@ from generator.errors import ReleaseFailed, ZddError
 from generator.journal.model import Step
 from generator.journal.protocol import DeploymentStore, Owner
 from generator.rollout.aws.wiring import build_engine
+from generator.rollout.engine.context import RunContext
 from generator.rollout.engine.engine import Engine, ReleaseSpec
 from tests.support.clients import aws_clients
 from tests.support.fault_points import FaultPoints, raise_fault, send_signal, wrap_run
@@ -40,7 +41,7 @@ from tests.support.trial_kinds import (
     promote_first,
     undo_engine,
 )
-from tests.support.trial_world import TrialWorld
+from tests.support.trial_world import TrialWorld, dead_pid
 
 TrialKind = Literal[
     "signal",
@@ -54,6 +55,7 @@ TrialKind = Literal[
     "exact_split",
     "racing_requests",
     "undo_interrupted",
+    "hook_trickle",
 ]
 FIRST_KINDS: tuple[TrialKind, ...] = (  # seeds below BASE_TRIALS, by seed % 8
     "signal",
@@ -98,7 +100,8 @@ class TrialPlan:
     fault: Fault | None = None
     variant: int = 0  # exact_split: which near split
     requests: tuple[str, ...] = ()  # racing_requests: in order; undo: what is asked after
-    how: str = ""  # undo_interrupted: exception, http or signal
+    how: str = ""  # undo_interrupted: exception, http or signal; hook_trickle: also ""
+    stage: str = ""  # hook_trickle: the stage whose http hook trickles
 
     def with_(self, **changes: Any) -> TrialPlan:
         return replace(self, **changes)
@@ -118,6 +121,9 @@ class TrialPlan:
             "racing_requests": f"requests {list(self.requests)} at point {self.point}",
             "undo_interrupted": f"zdd rollback meets {self.how} "
             f"({self.fault or f'point {self.point}'}), then {self.requests}",
+            "hook_trickle": f"a trickling {self.stage} hook"
+            + (", the alarm fires meanwhile" if self.variant else "")
+            + (f", {self.how} at its first lease renewal" if self.how else ""),
         }[self.kind]
         return f"seed {self.seed}: {self.store} store, steps {list(self.steps)}, {what}"
 
@@ -152,18 +158,6 @@ class _Run:
     injected: list[str]  # HTTP faults the proxy injected
 
 
-def dead_pid() -> int:
-    """A process id that does not exist: the owner of a run that has ended."""
-    for pid in range(4_000_000, 4_100_000, 997):
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return pid
-        except PermissionError:
-            continue
-    raise RuntimeError("no free pid found")
-
-
 class Trials:
     """Runs seeded trials against one ``TrialWorld``."""
 
@@ -183,7 +177,7 @@ class Trials:
         if key not in self._shape:
             plan = TrialPlan(seed=-len(self._shape) - 1, kind="http", store=store, steps=steps)
             points = FaultPoints()
-            run = self._run(plan, points)
+            run = self.run_shift(plan, points)
             self._shape[key] = (len(points.trace), run.calls)
             self._traces[key] = list(points.trace)
         return self._shape[key]
@@ -247,7 +241,7 @@ class Trials:
             return NEW_KINDS[plan.kind][1](self, plan)
         points = FaultPoints()
         self._arm(plan, points)
-        run = self._run(plan, points)
+        run = self.run_shift(plan, points)
         clock, ending, store = run.clock, run.ending, run.store
         doc = store.load()
         weights = self.world.weights()
@@ -299,10 +293,6 @@ class Trials:
     ) -> TrialResult:
         return TrialResult(plan, ending, verdict, list(fired))
 
-    def run_shift(self, plan: TrialPlan, points: FaultPoints, *, live_owner: bool = False) -> _Run:
-        """One release under ``points``; ``live_owner``: its lock holder looks alive."""
-        return self._run(plan, points, pid=os.getpid() if live_owner else None)
-
     def finish(
         self, plan: TrialPlan, clock: FakeClock, store: DeploymentStore, ending: Ending
     ) -> Verdict:
@@ -324,17 +314,29 @@ class Trials:
         store = self.world.store(plan.store, plan.seed, clock, faulty=False)
         return _Run(clock, Ending.of(outcome), store, calls, injected)
 
-    def _run(self, plan: TrialPlan, points: FaultPoints, pid: int | None = None) -> _Run:
+    def run_shift(
+        self,
+        plan: TrialPlan,
+        points: FaultPoints,
+        *,
+        live_owner: bool = False,
+        faulty: bool = True,
+        adapt: Callable[[RunContext], RunContext] | None = None,
+    ) -> _Run:
+        """One release under ``points``; ``live_owner``: its lock holder looks alive;
+        ``faulty``: AWS through the proxy; ``adapt``: changes the run's context."""
         world = self.world
         world.reset()
         if plan.fault is not None:
             world.proxy.arm(plan.fault)
         clock = FakeClock()
-        owner = Owner(uuid.uuid4().hex[:12], socket.gethostname(), pid or self.dead, "shift")
+        pid = os.getpid() if live_owner else self.dead
+        owner = Owner(uuid.uuid4().hex[:12], socket.gethostname(), pid, "shift")
         plain = self.engine(
-            world.store(plan.store, plan.seed, clock, faulty=True), clock, owner, faulty=True
+            world.store(plan.store, plan.seed, clock, faulty=faulty), clock, owner, faulty=faulty
         )
-        engine = Engine(wrap_run(plain.ctx, points))
+        ctx = wrap_run(plain.ctx, points)
+        engine = Engine(adapt(ctx) if adapt is not None else ctx)
         schedule = [Step(percent=p, bake_seconds=10) for p in plan.steps]
         outcome = _guarded(lambda: engine.shift(ReleaseSpec(schedule, "steps")))
         calls = dict(world.proxy.calls)

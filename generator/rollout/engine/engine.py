@@ -368,4 +368,7 @@ class Engine:
             ctx.router.point_test_listener(dep.from_colour)
         except Exception as exc:
             ctx.emit("test_listener.failed", f"test listener not repointed: {exc}", "warning")
-        run_stage(ctx, "post_promote", dep, fatal=False)
+        try:
+            run_stage(ctx, "post_promote", dep, fatal=False)
+        except Exception as exc:  # a bug, say in renewing the lease meanwhile: it stays promoted
+            ctx.emit("hook.post_promote.failed", f"post_promote hooks stopped: {exc}", "warning")

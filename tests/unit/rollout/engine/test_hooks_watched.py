@@ -57,8 +57,24 @@ def trickle() -> Iterator[TrickleServer]:
         server.close()
 
 
-def _engine(aws: Any, clock: FakeClock, tmp_path: Path, hooks: Hooks, url: str | None) -> Any:
-    store = CountingStore(tmp_path / "store", "shop", "staging", running=tmp_path / "running")
+class FailingRenewals(CountingStore):
+    """A lease renewal that meets a bug while a hook runs."""
+
+    def heartbeat(self, owner: Owner) -> None:
+        if self.running.exists():
+            raise RuntimeError("a bug in renewing the lease")
+        super().heartbeat(owner)
+
+
+def _engine(
+    aws: Any,
+    clock: FakeClock,
+    tmp_path: Path,
+    hooks: Hooks,
+    url: str | None,
+    store_type: type[CountingStore] = CountingStore,
+) -> Any:
+    store = store_type(tmp_path / "store", "shop", "staging", running=tmp_path / "running")
     built = engine_for(aws, clock, store, hooks=hooks, hooks_cwd=tmp_path)
     ctx = replace(
         built.ctx,
@@ -112,3 +128,19 @@ def test_the_lease_is_renewed_while_a_pre_traffic_hook_runs(
     assert dep.status == "promoted"
     assert store.renewals_during_hook >= 1
     assert not (tmp_path / "running").exists()  # the hook ran to its end
+
+
+def test_an_unexpected_error_while_a_post_promote_hook_runs_leaves_the_promotion(
+    aws: Any, clock: FakeClock, tmp_path: Path, trickle: TrickleServer
+) -> None:
+    """Found by the ``hook_trickle`` fault trials: it exited 1 after a promotion."""
+    hook = {"http": {"retries": 0}, "timeout_seconds": 0.6}
+    hooks = Hooks.model_validate({"post_promote": [hook]})
+    engine, _ = _engine(aws, clock, tmp_path, hooks, trickle.url, FailingRenewals)
+    running = tmp_path / "running"
+    clock.on_sleep.append(lambda c: running.touch() if trickle.requests else None)
+    dep = engine.shift(SPEC)
+    assert dep.status == "promoted"
+    assert aws.weights() == {"blue": 0, "green": 100}
+    failed = [e for e in engine.events.history if e.kind == "hook.post_promote.failed"]
+    assert "a bug in renewing the lease" in failed[-1].message
