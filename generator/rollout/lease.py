@@ -36,7 +36,13 @@ class LeaseKeeper:
         return float(lease) / 4
 
     def __enter__(self) -> LeaseKeeper:
-        self.store.acquire(self.owner, force=self.force)  # LockHeld: exit 3, names the holder
+        # A holder that is gone while no deployment is unfinished (a deploy killed during
+        # its apply, before the engine journalled anything) is taken over: nothing of its
+        # release can be resumed. With an unfinished deployment, `zdd resume` must decide.
+        current = self.store.load().current
+        idle = current is None or current.terminal
+        # LockHeld (a live holder, or a gone one with work to resume): exit 3, names it.
+        self.store.acquire(self.owner, take_over=idle, force=self.force)
         self._thread.start()
         return self
 

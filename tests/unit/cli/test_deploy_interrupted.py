@@ -160,6 +160,28 @@ def test_a_second_deploy_is_refused_before_terraform_runs(
     assert "run init" not in log and "run apply" not in log
 
 
+def test_a_deploy_killed_during_its_apply_does_not_block_the_next_one(
+    run_cli: Any,
+    tmp_path: Path,
+    fake_terraform: Path,
+    handlers: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Killed (-9) while terraform applied: nothing was journalled, so `zdd resume` has
+    nothing to finish; the next deploy takes the dead run's lease over."""
+    from tests.support.trial_world import dead_pid
+
+    store = LocalStore(tmp_path / "store", "shop", "staging")
+    store.acquire(Owner("killedrun123", socket.gethostname(), dead_pid(), "deploy"))
+    renewals = Renewals(fake_terraform, monkeypatch)
+    sender = _interrupt_once_applying(fake_terraform, renewals)
+    result = _deploy(run_cli, tmp_path)
+    sender.join(1)
+    assert "listener locked" not in result.stderr
+    assert "run apply" in fake_terraform.read_text()  # it went on to apply
+    assert result.exit_code == 1, result.stderr  # then was stopped, as in the test above
+
+
 def test_a_second_stop_signal_kills_a_terraform_that_ignores_the_first(
     tmp_path: Path, handlers: None
 ) -> None:
