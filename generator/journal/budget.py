@@ -22,6 +22,7 @@ changes x ~300 = 60,000: about 308,000 bytes, under ``LIVE_BUDGET``.
 from __future__ import annotations
 
 ITEM_LIMIT = 400_000  # DynamoDB's "400 KB" item limit, read conservatively (names + values, UTF-8)
+MAX_TRANSACTION_ITEMS = 100  # DynamoDB's TransactWriteItems: at most 100 actions (and 4 MB)
 LIVE_BUDGET = 320_000  # bytes of the live document's JSON; the rest is headroom for the key etc.
 DEPLOYMENT_BUDGET = 24_000  # bytes of one deployment record's JSON
 INLINE_HISTORY = 5  # finished deployments kept in the live document (plus the last promoted)

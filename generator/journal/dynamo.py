@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from generator.errors import LeaseLost, LockHeld, StoreError
-from generator.journal.budget import ITEM_LIMIT
+from generator.journal.budget import ITEM_LIMIT, MAX_TRANSACTION_ITEMS
 from generator.journal.compact import compact, dump_record
 from generator.journal.model import Deployment, JournalDoc, LockInfo, dump_journal
 from generator.journal.protocol import (
@@ -81,7 +81,7 @@ class DynamoStore:
             yield
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
-            if code == "ConditionalCheckFailedException":
+            if self._conditional_failed(exc):
                 raise
             raise StoreError(f"dynamodb://{self.table}: {code or exc}") from None
         except BotoCoreError as exc:
@@ -89,8 +89,15 @@ class DynamoStore:
 
     @staticmethod
     def _conditional_failed(exc: Exception) -> bool:
+        """A condition did not hold: of a write, or of one action of a transaction."""
         response: dict[str, Any] = getattr(exc, "response", {})
-        return bool(response.get("Error", {}).get("Code") == "ConditionalCheckFailedException")
+        code = response.get("Error", {}).get("Code")
+        if code == "ConditionalCheckFailedException":
+            return True
+        reasons = response.get("CancellationReasons") or []
+        return code == "TransactionCanceledException" and any(
+            r.get("Code") == "ConditionalCheckFailed" for r in reasons
+        )
 
     def load(self) -> JournalDoc:
         with self._calls():
@@ -118,63 +125,14 @@ class DynamoStore:
                 f"{size} bytes, over DynamoDB's limit of {ITEM_LIMIT}"
             )
 
-    def _archive(self, seq: int, dep: Deployment, expected: int) -> None:
-        """Write archived deployment ``seq`` before the live item stops holding it.
-
-        A crash or a lost race in between leaves the record written and the live item
-        unchanged; the next write archives the same deployment under the same number
-        (the oldest ones leave first) and finds it there. A record of another
-        deployment under that number is a leftover only while the live item is still
-        at ``expected``; otherwise another writer committed it and we are stale.
-        """
+    def _archive_item(self, seq: int, dep: Deployment) -> dict[str, Any]:
         item = {
             "pk": {"S": self.archive_key(seq)},
             "deployment_id": {"S": dep.id},
             "doc": {"S": dump_record(dep)},
         }
         self._check_size(item)
-        try:
-            self._put_archive(item, "attribute_not_exists(pk)", {})
-            return
-        except Exception as exc:
-            if not self._conditional_failed(exc):
-                raise
-        with self._calls():
-            there = self.client.get_item(
-                TableName=self.table, Key={"pk": item["pk"]}, ConsistentRead=True
-            ).get("Item", {})
-        other = there.get("deployment_id", {}).get("S")
-        if other == dep.id:
-            return  # archived by an earlier attempt; archive records never change
-        if self._live_version() != expected:
-            raise VersionConflict(f"dynamodb://{self.table}: changed by another writer")
-        try:
-            self._put_archive(item, "#d = :other", {":other": {"S": other or ""}})
-        except Exception as exc:
-            if self._conditional_failed(exc):
-                raise VersionConflict(
-                    f"dynamodb://{self.table}: changed by another writer"
-                ) from None
-            raise
-
-    def _put_archive(self, item: dict[str, Any], condition: str, values: dict[str, Any]) -> None:
-        extra: dict[str, Any] = {"ExpressionAttributeValues": values} if values else {}
-        if values:
-            extra["ExpressionAttributeNames"] = {"#d": "deployment_id"}
-        with self._calls():
-            self.client.put_item(
-                TableName=self.table, Item=item, ConditionExpression=condition, **extra
-            )
-
-    def _live_version(self) -> int:
-        with self._calls():
-            item = self.client.get_item(
-                TableName=self.table,
-                Key={"pk": {"S": self.doc_key}},
-                ConsistentRead=True,
-                ProjectionExpression="version",
-            ).get("Item", {})
-        return int(item.get("version", {}).get("N", "0"))
+        return item
 
     def load_archive(self, doc: JournalDoc) -> list[Deployment]:
         """Archived deployments 0 .. ``doc.archived``-1, oldest first (for history views)."""
@@ -203,16 +161,14 @@ class DynamoStore:
         raise StoreError(f"dynamodb://{self.table}: the history archive is throttled; try again")
 
     def save(self, doc: JournalDoc) -> None:
-        """Archive what leaves the live item, then write the live item conditionally."""
+        """Write the live item conditionally on its version; deployments that leave it are
+        archived in the same transaction, so a record is written exactly when the live
+        item that stops holding it is (a stale writer's archive record never lands)."""
         expected = doc.version
         plan = compact(doc)
         text = dump_journal(plan.live, expected + 1)
-        self._check_size(
-            {"pk": {"S": self.doc_key}, "version": {"N": str(expected + 1)}, "doc": {"S": text}}
-        )
-        for offset, dep in enumerate(plan.evicted):
-            self._archive(plan.first_seq + offset, dep, expected)
-        doc.version += 1
+        live = {"pk": {"S": self.doc_key}, "version": {"N": str(expected + 1)}, "doc": {"S": text}}
+        self._check_size(live)
         condition: dict[str, Any]
         if expected == 0:
             condition = {"ConditionExpression": "attribute_not_exists(pk)"}
@@ -221,24 +177,32 @@ class DynamoStore:
                 "ConditionExpression": "version = :v",
                 "ExpressionAttributeValues": {":v": {"N": str(expected)}},
             }
+        archived = [
+            self._archive_item(plan.first_seq + offset, dep)
+            for offset, dep in enumerate(plan.evicted)
+        ]
+        if len(archived) >= MAX_TRANSACTION_ITEMS:
+            raise StoreError(
+                f"dynamodb://{self.table}: journal not written: {len(archived)} deployments "
+                f"to archive at once, over DynamoDB's {MAX_TRANSACTION_ITEMS} per transaction"
+            )
         try:
             with self._calls():
-                self.client.put_item(
-                    TableName=self.table,
-                    Item={
-                        "pk": {"S": self.doc_key},
-                        "version": {"N": str(doc.version)},
-                        "doc": {"S": text},
-                    },
-                    **condition,
-                )
+                if archived:
+                    actions: list[Any] = [
+                        {"Put": {"TableName": self.table, "Item": a}} for a in archived
+                    ]
+                    actions.append({"Put": {"TableName": self.table, "Item": live, **condition}})
+                    self.client.transact_write_items(TransactItems=actions)
+                else:
+                    self.client.put_item(TableName=self.table, Item=live, **condition)
         except Exception as exc:
-            doc.version = expected
             if self._conditional_failed(exc):
                 raise VersionConflict(
                     f"dynamodb://{self.table}: changed by another writer"
                 ) from None
             raise
+        doc.version = expected + 1
         plan.settle(doc)
 
     def lock_info(self) -> LockInfo | None:
