@@ -37,6 +37,26 @@ def terraform_binary() -> str:
     return find_terraform()
 
 
+# The longest modules first: each module runs on one worker (pytest-xdist, loadscope), so
+# a long one that starts last ends last. From `make test`'s printed slowest tests.
+LONGEST_FIRST = (
+    "test_gitlab_pipeline.py",
+    "test_ecs_release_e2e.py",
+    "test_stack_apply.py",
+    "test_wheel.py",
+    "test_module_tftests.py",
+    "test_demo.py",
+    "test_fault_trials.py",
+    "test_e2e.py",
+    "test_signals_e2e.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: order kept
+
+
 @pytest.fixture(scope="session")
 def terraform_bin() -> str:
     path = terraform_binary()
