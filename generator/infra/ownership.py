@@ -86,31 +86,3 @@ class Ownership:
         except (InputError, OSError):
             return False
         return current is not None and self.zdd_wrote(rel, current)
-
-
-_TERRAFORM_READS = (".tf", ".tf.json", ".tfvars", ".tfvars.json", ".hcl")
-
-
-def check_stack_files(stack_dir: Path) -> None:
-    """Refuse a stack directory whose Terraform files include a FIFO, a device or a socket.
-
-    Terraform opens every ``*.tf`` of its directory: a FIFO there blocks it forever and
-    a device feeds it without end. Checked before each terraform run (stat, following
-    links: a link to a regular file is fine for reading; zdd never writes through one).
-    """
-    try:
-        entries = list(os.scandir(stack_dir))
-    except OSError:
-        return  # terraform says what is wrong with the directory
-    for entry in entries:
-        if not entry.name.endswith(_TERRAFORM_READS):
-            continue
-        try:
-            mode = os.stat(entry.path).st_mode
-        except OSError:
-            continue
-        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-            raise InputError(
-                f"{entry.path}: is {kind_of(mode)}; Terraform would read it without end or "
-                "block on it: move it away"
-            )

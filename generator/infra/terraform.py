@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import subprocess
 import threading
 import time
@@ -28,9 +29,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from python_terraform import IsFlagged, IsNotFlagged
 from python_terraform import Terraform as _PyTerraform
 
-from generator import interrupts
 from generator.errors import InputError, TerraformError, TerraformInterrupted
-from generator.files import SMALL_STATE, atomic_write, read_capped
+from generator.files import SMALL_STATE, atomic_write, kind_of, read_capped
 
 if TYPE_CHECKING:
     from generator.infra.outputs import StackOutputs
@@ -60,6 +60,10 @@ def stop_gracefully(proc: subprocess.Popen[str]) -> str:
     """SIGINT to terraform's process group, then wait up to ``STOP_SECONDS``; then SIGKILL.
     Returns what happened, for the error and the journal. Never raises for a signal: a
     second one while waiting kills terraform at once (its own convention for Ctrl-C twice)."""
+    # Imported here: the interrupts module pulls in dataclasses (and inspect), about 8 ms
+    # that every process wrapping terraform would pay (benchmarks/process_bench.py).
+    from generator import interrupts
+
     seen = len(interrupts.received())
     try:
         os.killpg(proc.pid, signal.SIGINT)
@@ -212,8 +216,6 @@ class Terraform:
         log.info("running: %s", " ".join(argv))
         if not self.working_dir.is_dir():
             raise InputError(f"{self.working_dir}: no such stack directory; run `zdd generate`")
-        from generator.infra.ownership import check_stack_files
-
         check_stack_files(self.working_dir)
         proc = subprocess.Popen(
             argv,
@@ -326,3 +328,31 @@ class Terraform:
         run = self._quiet(self.argv("output", json=IsFlagged, input=None))
         data = json.loads(run.stdout or "{}")
         return {k: v.get("value") for k, v in data.items()}
+
+
+_TERRAFORM_READS = (".tf", ".tf.json", ".tfvars", ".tfvars.json", ".hcl")
+
+
+def check_stack_files(stack_dir: Path) -> None:
+    """Refuse a stack directory whose Terraform files include a FIFO, a device or a socket.
+
+    Terraform opens every ``*.tf`` of its directory: a FIFO there blocks it forever and
+    a device feeds it without end. Checked before each terraform run (stat, following
+    links: a link to a regular file is fine for reading; zdd never writes through one).
+    """
+    try:
+        entries = list(os.scandir(stack_dir))
+    except OSError:
+        return  # terraform says what is wrong with the directory
+    for entry in entries:
+        if not entry.name.endswith(_TERRAFORM_READS):
+            continue
+        try:
+            mode = os.stat(entry.path).st_mode
+        except OSError:
+            continue
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            raise InputError(
+                f"{entry.path}: is {kind_of(mode)}; Terraform would read it without end or "
+                "block on it: move it away"
+            )
