@@ -44,14 +44,13 @@ help:
 	@echo "make lock   - refresh the locked installs (UPGRADE=1: newest the ranges allow)"
 	@echo "make test-latest - the unit tier on the newest versions pyproject.toml allows"
 
-# Installs are locked: tools/requirements/*.txt hold the exact versions (and hashes) the
+# Installs are locked: tools/requirements-*.txt hold the exact versions (and hashes) the
 # suite passed with, compiled by uv from pyproject.toml's ranges, which stay for people who
 # install zdd as a tool or library. `make lock` refreshes them; tests/unit/test_locks.py
 # fails when pyproject.toml and the lock disagree. pip brings uv (at the lock's version and
 # hashes); uv installs the rest, in parallel, exactly as locked.
-LOCKS := tools/requirements
-DEV_LOCK := $(LOCKS)/dev.txt
-CHECKOV_LOCK := $(LOCKS)/checkov.txt
+DEV_LOCK := tools/requirements-dev.txt
+CHECKOV_LOCK := tools/requirements-checkov.txt
 UV := $(BIN)/uv
 export UV_PYTHON_DOWNLOADS := never
 _uv_pin = awk '/^uv==/{p=1;print;next} p&&/^ +--hash/{print;next} {p=0}' $(DEV_LOCK)
@@ -72,12 +71,12 @@ install: $(STAMP)
 
 # Refresh the locks: after editing pyproject.toml's ranges (existing pins are kept where
 # they still fit), or with UPGRADE=1 to take the newest versions the ranges allow. Then run
-# `make test` and commit tools/requirements/ and tools/npm/package-lock.json together.
+# `make test` and commit tools/requirements-*.txt and tools/npm/package-lock.json together.
 _compile = $(UV) pip compile -q --generate-hashes --universal --python-version 3.11 \
   --custom-compile-command 'make lock' $(if $(UPGRADE),--upgrade)
 lock: $(STAMP)
-	$(_compile) pyproject.toml $(LOCKS)/build.in --extra dev --extra demo -o $(DEV_LOCK)
-	$(_compile) $(LOCKS)/checkov.in -o $(CHECKOV_LOCK)
+	$(_compile) pyproject.toml tools/requirements-dev.in --extra dev --extra demo -o $(DEV_LOCK)
+	$(_compile) tools/requirements-checkov.in -o $(CHECKOV_LOCK)
 	cd tools/npm && npm install --package-lock-only --no-audit --no-fund $(if $(UPGRADE),,--prefer-dedupe)
 
 # Checked before anything runs terraform: each failure is one line saying what to provide.

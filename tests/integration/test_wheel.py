@@ -65,7 +65,7 @@ def venv_bin(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], venv)
     python = venv / "bin" / "python"
     uv = Path(sys.executable).parent / "uv"
-    lock = ROOT / "tools" / "requirements" / "dev.txt"
+    lock = ROOT / "tools" / "requirements-dev.txt"
     install = [str(uv), "pip", "install", "-q", "--python", str(python), "--no-compile"]
     _run([*install, "-c", str(lock), f"{wheel}[demo]"], venv)
     return venv / "bin"

@@ -1,6 +1,6 @@
 """The locked installs agree with pyproject.toml: a range edited without `make lock` fails here.
 
-``make install`` installs tools/requirements/dev.txt exactly (``uv pip sync``), and the
+``make install`` installs tools/requirements-dev.txt exactly (``uv pip sync``), and the
 checkov venv its own lock; pyproject.toml keeps ranges for people who install zdd. When the
 two drift apart, CI would test versions pyproject no longer allows (or miss a new package).
 """
@@ -18,7 +18,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parents[2]
-LOCKS = ROOT / "tools" / "requirements"
+LOCKS = ROOT / "tools"
 NPM = ROOT / "tools" / "npm"
 # The platform the suite runs on: markers in pyproject are judged for it.
 PLATFORM = {"python_version": "3.11", "sys_platform": "linux", "platform_system": "Linux"}
@@ -77,20 +77,23 @@ def test_every_dependency_of_pyproject_is_locked_at_a_version_it_allows() -> Non
         meta["dependencies"],  # type: ignore[arg-type]
         extras["dev"],
         extras["demo"],
-        in_file(LOCKS / "build.in"),
+        in_file(LOCKS / "requirements-dev.in"),
     )
-    problems = check(wanted, pins(LOCKS / "dev.txt"))
+    problems = check(wanted, pins(LOCKS / "requirements-dev.txt"))
     assert not problems, "pyproject.toml and the lock disagree (run `make lock`): " + "; ".join(
         problems
     )
 
 
 def test_the_checkov_venv_is_locked_too() -> None:
-    problems = check(requirements(in_file(LOCKS / "checkov.in")), pins(LOCKS / "checkov.txt"))
+    problems = check(
+        requirements(in_file(LOCKS / "requirements-checkov.in")),
+        pins(LOCKS / "requirements-checkov.txt"),
+    )
     assert not problems, "; ".join(problems)
 
 
-@pytest.mark.parametrize("lock", ["dev.txt", "checkov.txt"])
+@pytest.mark.parametrize("lock", ["requirements-dev.txt", "requirements-checkov.txt"])
 def test_every_pin_carries_hashes(lock: str) -> None:
     locked = pins(LOCKS / lock)
     assert len(locked) > 10
@@ -100,14 +103,14 @@ def test_every_pin_carries_hashes(lock: str) -> None:
 
 def test_the_lock_knows_nothing_of_this_machine() -> None:
     """No absolute path or index host in a committed lock: it must install anywhere."""
-    for lock in (*LOCKS.glob("*.txt"), NPM / "package-lock.json"):
+    for lock in (*LOCKS.glob("requirements-*.txt"), NPM / "package-lock.json"):
         text = lock.read_text(encoding="utf-8")
         assert "file://" not in text and "/work/" not in text and "--index-url" not in text
         assert '"resolved"' not in text, f"{lock}: npm recorded a registry address"
 
 
 def test_a_range_edited_without_relocking_is_caught(tmp_path: Path) -> None:
-    locked = pins(LOCKS / "dev.txt")
+    locked = pins(LOCKS / "requirements-dev.txt")
     sqlglot, _ = locked["sqlglot"]
     too_new = f"sqlglot>={sqlglot.major + 1}"
     assert check(requirements([too_new]), locked) == [f"{too_new}: the lock has {sqlglot}"]
