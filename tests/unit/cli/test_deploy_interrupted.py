@@ -22,6 +22,7 @@ from generator.journal.local import LocalStore
 from generator.journal.protocol import Owner
 from generator.rollout import lease as lease_module
 from tests.conftest import ROOT
+from tests.support.fake_terraform import install_fake_terraform
 
 STAGING = ROOT / "environments" / "staging.yaml"
 PLAN = ROOT / "tests" / "fixtures" / "plans" / "idle-create-accept.json"
@@ -36,9 +37,9 @@ def note(line):
 args = sys.argv[1:]
 note("run " + args[0])
 if args[0] == "version":
-    print(json.dumps({{"terraform_version": "1.9.0"}}))
+    print(json.dumps({"terraform_version": "1.9.0"}))
 elif args[0] == "output":
-    print("{{}}")
+    print("{}")
 elif args[0] == "plan":
     out = [a.split("=", 1)[1] for a in args if a.startswith("-out=")][0]
     open(out, "w").write("a saved plan")
@@ -63,15 +64,10 @@ elif args[0] == "apply":
 
 @pytest.fixture
 def fake_terraform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    binary = tmp_path / "bin" / "terraform"
-    binary.parent.mkdir()
-    binary.write_text(FAKE.format(python=sys.executable))
-    binary.chmod(0o755)
+    install_fake_terraform(tmp_path, monkeypatch, FAKE)
     log = tmp_path / "terraform.log"
-    monkeypatch.setenv("ZDD_TERRAFORM", str(binary))
     monkeypatch.setenv("FAKE_TF_LOG", str(log))
     monkeypatch.setenv("FAKE_TF_PLAN", str(PLAN))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setattr(lease_module, "RENEW_SECONDS", 0.05, raising=False)
     monkeypatch.setattr(terraform_module, "STOP_SECONDS", 5.0, raising=False)
     return log

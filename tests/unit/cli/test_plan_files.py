@@ -4,12 +4,12 @@ the repository's root; `zdd apply` and `zdd check-plan` look there by default.""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT
+from tests.support.fake_terraform import install_fake_terraform
 
 STAGING = ROOT / "environments" / "staging.yaml"
 PLAN = ROOT / "tests" / "fixtures" / "plans" / "idle-create-accept.json"
@@ -21,9 +21,9 @@ args = sys.argv[1:]
 with open(os.environ["FAKE_TF_LOG"], "a") as log:
     log.write(" ".join(args) + "\\n")
 if args[0] == "version":
-    print(json.dumps({{"terraform_version": "1.9.0"}}))
+    print(json.dumps({"terraform_version": "1.9.0"}))
 elif args[0] == "output":
-    print("{{}}")
+    print("{}")
 elif args[0] == "plan":
     out = [a.split("=", 1)[1] for a in args if a.startswith("-out=")][0]
     open(out, "w").write("a saved plan")
@@ -35,15 +35,10 @@ elif args[0] == "show":
 
 @pytest.fixture
 def terraform_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    binary = tmp_path / "bin" / "terraform"
-    binary.parent.mkdir()
-    binary.write_text(FAKE.format(python=sys.executable))
-    binary.chmod(0o755)
+    install_fake_terraform(tmp_path, monkeypatch, FAKE)
     log = tmp_path / "terraform.log"
-    monkeypatch.setenv("ZDD_TERRAFORM", str(binary))
     monkeypatch.setenv("FAKE_TF_LOG", str(log))
     monkeypatch.setenv("FAKE_TF_PLAN", str(PLAN))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     return log
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,11 +13,12 @@ import pytest
 from generator.infra.render import generate
 from generator.infra.terraform import Terraform
 from tests.conftest import ROOT
+from tests.support.fake_terraform import install_fake_terraform
 
 FAKE = """#!{python}
 import json, os, sys
 if sys.argv[1] == "version":
-    print(json.dumps({{"terraform_version": "1.9.0"}}))
+    print(json.dumps({"terraform_version": "1.9.0"}))
 else:
     with open(os.environ["FAKE_TF_ENV"], "w") as out:
         json.dump(dict(os.environ), out)
@@ -27,12 +27,7 @@ else:
 
 @pytest.fixture
 def fake_terraform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    binary = tmp_path / "bin" / "terraform"
-    binary.parent.mkdir()
-    binary.write_text(FAKE.format(python=sys.executable))
-    binary.chmod(0o755)
-    monkeypatch.setenv("ZDD_TERRAFORM", str(binary))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    install_fake_terraform(tmp_path, monkeypatch, FAKE)
     seen = tmp_path / "env.json"
     monkeypatch.setenv("FAKE_TF_ENV", str(seen))
     return seen

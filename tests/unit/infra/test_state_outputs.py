@@ -7,7 +7,6 @@ A fake terraform binary (``ZDD_TERRAFORM``) answers ``version -json`` and, for
 
 from __future__ import annotations
 
-import stat
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ import pytest
 from generator.errors import StateUnreadable
 from generator.infra.provision import applied_outputs, live_colour
 from tests.conftest import FIXTURES
+from tests.support.fake_terraform import install_fake_terraform
 
 FAKE = """#!/bin/sh
 case "$1" in
@@ -36,11 +36,7 @@ caused by: Get "https://state.s3.eu-west-1.amazonaws.com/": dial tcp: i/o timeou
 
 @pytest.fixture
 def stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    binary = tmp_path / "terraform"
-    binary.write_text(FAKE)
-    binary.chmod(binary.stat().st_mode | stat.S_IXUSR)
-    monkeypatch.setenv("ZDD_TERRAFORM", str(binary))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    install_fake_terraform(tmp_path, monkeypatch, FAKE)
     directory = tmp_path / "stack"
     directory.mkdir()
     return directory
