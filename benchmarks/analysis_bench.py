@@ -6,7 +6,10 @@ latency. Each run is one 5-minute canary bake (5 one-minute periods), judged by
 
 (a) zdd: ``judge.compare_errors`` / ``compare_latency`` at each minute, exactly
     the functions ``MetricAnalysis`` runs (Fisher's exact test on cumulative
-    counts; Mann-Whitney U on per-minute averages; alpha spent over the looks);
+    counts; latency by a z-test of means with bounded variance before the last
+    look and Mann-Whitney U on per-minute averages at it; alpha spent over the
+    looks); beside it, the latency rule before the z-test (Mann-Whitney at
+    every look), so that subtle detection rates are compared in one run;
 (b) static alarms at zdd's defaults: 5xx rate > 5 % or p99 > 1 s, 2 of 2 minutes;
 (c) Kayenta-style: Mann-Whitney U on per-minute 5xx rates and per-minute mean
     latency, the same alpha and looks as (a).
@@ -14,6 +17,12 @@ latency. Each run is one 5-minute canary bake (5 one-minute periods), judged by
 The many runs evaluate the statistics on the simulated counts directly; a
 smaller sample is pushed into moto with PutMetricData and judged by the real
 ``MetricAnalysis`` through GetMetricData, to show that path gives the same answers.
+
+Time to rollback is counted from the step's start (its weights read back, on a
+period boundary): the minute k that decides is published ``PUBLISH_DELAY`` later
+and seen at the next poll (every ``POLL`` seconds, counted in full), so a verdict
+on minute k rolls back at k + 1 + 1/6 minutes. Static alarms wait for the same
+publication (a CloudWatch alarm evaluates the data it has).
 """
 
 from __future__ import annotations
@@ -25,13 +34,25 @@ from typing import Any
 
 from generator.colours import Colour
 from generator.config.analysis import Compare
-from generator.demo.traffic import PeriodCounts, Profile, simulate_period
-from generator.rollout.analysis.judge import Look, compare_errors, compare_latency
+from generator.demo.traffic import (
+    PUBLISH_DELAY,
+    PeriodCounts,
+    Profile,
+    drifting_load,
+    simulate_period,
+)
+from generator.rollout.analysis.judge import LatencySeries, Look, compare_errors, compare_latency
 from generator.rollout.analysis.stats import look_alpha, mann_whitney_greater
 
 LOOKS = 5
 BASE_ERROR = 0.01  # live's 5xx rate: where the static 5 % alarm misses a x3 canary
 STATIC_ERROR_PERCENT, STATIC_P99 = 5.0, 1.0
+POLL = 10.0  # seconds between polls of the bake
+
+
+def rollback_minutes(minute: int) -> float:
+    """Minutes from the step's start to rollback when minute ``minute`` (1-based) decides."""
+    return minute + (PUBLISH_DELAY + POLL) / 60
 
 
 @dataclass(frozen=True)
@@ -42,28 +63,34 @@ class Scenario:
     error_x: float = 1.0
     latency_x: float = 1.0
     base_error: float = BASE_ERROR
+    tail_share: float = 0.0  # heavy-tailed latencies: this share of requests is Pareto
+    drift: bool = False  # autocorrelated load: minutes slower or busier together
 
     def profiles(self) -> dict[Colour, Profile]:
-        live = Profile(self.base_error, 0.08)
-        canary = Profile(self.base_error * self.error_x, 0.08 * self.latency_x)
+        live = Profile(self.base_error, 0.08, self.tail_share)
+        canary = Profile(self.base_error * self.error_x, 0.08 * self.latency_x, self.tail_share)
         return {"blue": live, "green": canary}
 
 
 def _minutes(rng: random.Random, s: Scenario) -> list[dict[Colour, PeriodCounts]]:
     weights: dict[Colour, int] = {"blue": 100 - s.weight, "green": s.weight}
-    return [simulate_period(rng, s.rps, 60, weights, s.profiles()) for _ in range(LOOKS)]
+    profiles = s.profiles()
+    load = drifting_load(rng, LOOKS) if s.drift else [1.0] * LOOKS
+    return [simulate_period(rng, s.rps * f, 60, weights, profiles, slowdown=f) for f in load]
 
 
 def _zdd(minutes: list[dict[Colour, PeriodCounts]], config: Compare) -> dict[str, int | None]:
     """The minute zdd's comparison first fails each metric (None: never)."""
     req: dict[Colour, dict[int, float]] = {"blue": {}, "green": {}}
     err: dict[Colour, dict[int, float]] = {"blue": {}, "green": {}}
-    lat: dict[Colour, dict[int, float]] = {"blue": {}, "green": {}}
+    lat = {c: LatencySeries({}, {}, {}) for c in ("blue", "green")}
     first: dict[str, int | None] = {"errors": None, "latency": None}
     for k, minute in enumerate(minutes):
         for colour, c in minute.items():
             req[colour][k], err[colour][k] = c.requests, c.errors
-            lat[colour][k] = c.latency_sum / c.requests
+            lat[colour].mean[k] = c.latency_sum / c.requests
+            lat[colour].count[k] = c.requests
+            lat[colour].maximum[k] = c.latency_max or c.latency_p99
         look = Look(list(range(k + 1)), k + 1, LOOKS)
         verdicts = [
             compare_errors(config, look, (req["green"], err["green"]), (req["blue"], err["blue"])),
@@ -73,6 +100,21 @@ def _zdd(minutes: list[dict[Colour, PeriodCounts]], config: Compare) -> dict[str
             if v.verdict == "fail" and first[v.check] is None:
                 first[v.check] = k + 1
     return first
+
+
+def _mann_whitney_latency(minutes: list[dict[Colour, PeriodCounts]], config: Compare) -> int | None:
+    """zdd's latency rule before this z-test: Mann-Whitney at every look."""
+    means: dict[Colour, list[float]] = {"blue": [], "green": []}
+    for k, minute in enumerate(minutes):
+        for colour, c in minute.items():
+            means[colour].append(c.latency_sum / c.requests)
+        if not all(means.values()):
+            continue
+        result = mann_whitney_greater(means["green"], means["blue"])
+        level = look_alpha(config.alpha, k + 1, LOOKS)
+        if result.p_value < level and result.mean_ratio >= config.latency.min_ratio:
+            return k + 1
+    return None
 
 
 def zdd_minute(minutes: list[dict[Colour, PeriodCounts]], config: Compare) -> int | None:
@@ -109,10 +151,17 @@ def _kayenta(minutes: list[dict[Colour, PeriodCounts]], alpha: float) -> int | N
     return None
 
 
+def _median_rollback(found: list[int], runs: int) -> float | None:
+    """Median minutes from the step's start to rollback over all runs (never: infinite)."""
+    times = sorted([rollback_minutes(m) for m in found] + [math.inf] * (runs - len(found)))
+    middle = times[(runs - 1) // 2] if runs % 2 else (times[runs // 2 - 1] + times[runs // 2]) / 2
+    return round(middle, 2) if math.isfinite(middle) else None
+
+
 def run_scenario(s: Scenario, runs: int, alpha: float, seed: int) -> dict[str, Any]:
     config = Compare(alpha=alpha)
-    found: dict[str, list[int]] = {m: [] for m in ("zdd", "zdd_errors", "zdd_latency")}
-    found.update(static=[], kayenta=[])
+    methods = ("zdd", "zdd_errors", "zdd_latency", "mw_latency", "static", "kayenta")
+    found: dict[str, list[int]] = {m: [] for m in methods}
     for run in range(runs):
         minutes = _minutes(random.Random(seed * 1_000_003 + run), s)
         per_metric = _zdd(minutes, config)
@@ -121,6 +170,7 @@ def run_scenario(s: Scenario, runs: int, alpha: float, seed: int) -> dict[str, A
             ("zdd", min(first) if first else None),
             ("zdd_errors", per_metric["errors"]),
             ("zdd_latency", per_metric["latency"]),
+            ("mw_latency", _mann_whitney_latency(minutes, config)),
             ("static", _static(minutes)),
             ("kayenta", _kayenta(minutes, alpha)),
         ):
@@ -133,6 +183,7 @@ def run_scenario(s: Scenario, runs: int, alpha: float, seed: int) -> dict[str, A
             row[f"{method}_minutes"] = (
                 round(sum(minutes_found) / len(minutes_found), 2) if minutes_found else None
             )
+            row[f"{method}_rollback_median"] = _median_rollback(minutes_found, runs)
     return row
 
 
@@ -157,6 +208,11 @@ def scenarios(quick: bool) -> tuple[list[Scenario], list[Scenario]]:
         Scenario("null 10% 20 req/s", 10, 20),
         Scenario("null 5% 5 req/s", 5, 5),
         Scenario("null 25% 100 req/s", 25, 100),
+        # Traffic the latency z-test was not fitted to.
+        Scenario("null heavy tail (2% Pareto 1.5) 10% 20 req/s", 10, 20, tail_share=0.02),
+        Scenario("null heavy tail (2% Pareto 1.5) 5% 5 req/s", 5, 5, tail_share=0.02),
+        Scenario("null drifting load 10% 20 req/s", 10, 20, drift=True),
+        Scenario("null drifting load 25% 100 req/s", 25, 100, drift=True),
     ]
     degraded = []
     grid = [(10, 20)] if quick else [(5, 5), (5, 20), (10, 20), (25, 20), (10, 100), (25, 100)]
@@ -170,6 +226,20 @@ def scenarios(quick: bool) -> tuple[list[Scenario], list[Scenario]]:
             Scenario(f"latency +200%, {where}", weight, rps, latency_x=3),
         ]
     return null, degraded
+
+
+def _subtle_checks(grid: list[dict[str, Any]]) -> list[tuple[str, bool]]:
+    """Subtle latency regressions: detected at least as often as by Mann-Whitney alone
+    (the rule before the z-test, on the same runs). 5xx use the same test as before."""
+    return [
+        (
+            f"{row['scenario']}: zdd detects {row['zdd_latency']:.1%} >= "
+            f"{row['mw_latency']:.1%} (Mann-Whitney at every look, as before)",
+            row["zdd_latency"] >= row["mw_latency"],
+        )
+        for row in grid
+        if row["scenario"].startswith("latency +50%")
+    ]
 
 
 def analysis_benchmark(quick: bool = False) -> dict[str, Any]:
@@ -187,7 +257,23 @@ def analysis_benchmark(quick: bool = False) -> dict[str, Any]:
                 f"and latency {row['zdd_latency']:.2%}, each <= alpha"
             )
             checks.append((label, max(row["zdd_errors"], row["zdd_latency"]) <= alpha))
-    rows += [run_scenario(s, grid_runs, 0.01, seed=2) for s in degraded]
+    grid = [run_scenario(s, grid_runs, 0.01, seed=2) for s in degraded]
+    rows += grid
+    checks += _subtle_checks(grid)
+    for gross in (
+        Scenario("GROSS latency +200%, 10% 20 req/s", 10, 20, latency_x=3),
+        Scenario("GROSS 5xx x10, 10% 20 req/s", 10, 20, error_x=10),
+    ):
+        row = run_scenario(gross, target_runs // 2, 0.01, seed=5)
+        rows.append(row)
+        zdd, static = row["zdd_rollback_median"], row["static_rollback_median"]
+        checks.append(
+            (
+                f"{gross.name[6:]}, alpha 0.01: median time to rollback {zdd} min <= 3 from "
+                f"the step's start, ahead of the static alarms ({static} min)",
+                zdd is not None and zdd <= 3 and (static is None or zdd < static),
+            )
+        )
     target = Scenario("TARGET 5xx x3, 10% 20 req/s", 10, 20, error_x=3)
     for alpha in (0.01, 0.05):
         row = run_scenario(target, target_runs, alpha, seed=3)

@@ -5,7 +5,14 @@ each request fails (5xx) with its colour's error rate, and response times are
 log-normal. What CloudWatch would publish per target group is pushed with
 PutMetricData: ``RequestCount`` and ``HTTPCode_Target_5XX_Count`` as sums, and
 ``TargetResponseTime`` as statistic values (count, sum, min, max), which moto
-serves as Sum, SampleCount and Average (it cannot serve percentiles).
+serves as Sum, SampleCount, Average, Minimum and Maximum (it cannot serve percentiles).
+
+Two kinds of traffic the analysis was not fitted to: a heavy tail (a share of
+requests with Pareto response times of infinite variance, ``Profile.tail_share``)
+and load that drifts from minute to minute for both colours together
+(``simulate_period``'s ``slowdown``, e.g. an AR(1) process: see ``drifting_load``).
+The real ALB publishes a minute's metrics about a minute after it ends
+(``PUBLISH_DELAY``): the benchmark counts time to rollback with it.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import datetime as dt
 import math
 import random
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import TYPE_CHECKING, Any
 
 from generator.colours import COLOURS, Colour
@@ -23,6 +31,9 @@ if TYPE_CHECKING:
     from mypy_boto3_cloudwatch.client import CloudWatchClient
 
 LATENCY_SIGMA = 0.6  # log-normal shape: p99 is about 4x the median
+PUBLISH_DELAY = 60.0  # seconds after a minute ends until CloudWatch serves the ALB's metrics
+TAIL_SHAPE = 1.5  # Pareto shape of the heavy tail: finite mean, infinite variance
+_NORMAL = NormalDist()
 
 
 @dataclass(frozen=True)
@@ -31,6 +42,8 @@ class Profile:
 
     error_rate: float = 0.01
     median_latency: float = 0.08
+    tail_share: float = 0.0  # share of requests in a Pareto tail starting at tail_scale
+    tail_scale: float = 0.5
 
     @property
     def mean_latency(self) -> float:
@@ -46,6 +59,7 @@ class PeriodCounts:
     errors: int
     latency_sum: float  # seconds, over all requests
     latency_p99: float  # of this period's requests (for static p99 alarms)
+    latency_max: float | None = None  # the slowest request (None: publish max(p99, mean))
 
 
 def poisson(rng: random.Random, lam: float) -> int:
@@ -94,8 +108,10 @@ def simulate_period(
     period: int,
     weights: dict[Colour, int],
     profiles: dict[Colour, Profile],
+    slowdown: float = 1.0,
 ) -> dict[Colour, PeriodCounts]:
-    """One period's counts for each colour with traffic."""
+    """One period's counts for each colour with traffic; ``slowdown`` scales every
+    response time of the period (load that moves both colours together)."""
     total = sum(weights.values()) or 1
     out: dict[Colour, PeriodCounts] = {}
     for colour in COLOURS:
@@ -105,15 +121,42 @@ def simulate_period(
             continue
         profile = profiles[colour]
         errors = binomial(rng, n, profile.error_rate)
+        tail = [
+            profile.tail_scale * rng.paretovariate(TAIL_SHAPE)
+            for _ in range(binomial(rng, n, profile.tail_share))
+        ]
+        body = n - len(tail)
         mean = profile.mean_latency
         sd = mean * math.sqrt(math.exp(LATENCY_SIGMA**2) - 1)
-        latency_sum = max(0.0, rng.gauss(n * mean, sd * math.sqrt(n)))
+        latency_sum = max(0.0, rng.gauss(body * mean, sd * math.sqrt(body))) + sum(tail)
         # The sample p99, from the asymptotic normal law of a sample quantile.
         q99 = profile.latency_quantile(0.99)
         density = math.exp(-((math.log(q99 / profile.median_latency) / LATENCY_SIGMA) ** 2) / 2)
         density /= q99 * LATENCY_SIGMA * math.sqrt(2 * math.pi)
         p99 = max(0.0, rng.gauss(q99, math.sqrt(0.99 * 0.01 / n) / density))
-        out[colour] = PeriodCounts(n, errors, latency_sum, p99)
+        # The largest of the body's values: its CDF is F^body, so invert at U^(1/body).
+        top = _NORMAL.inv_cdf(min(rng.random() ** (1 / max(body, 1)), 1 - 1e-16))
+        slowest = profile.median_latency * math.exp(LATENCY_SIGMA * top)
+        if tail:
+            slowest = max(slowest, *tail)
+            rank = max(1, n // 100)  # the p99 is the rank-th slowest request
+            if len(tail) >= rank:
+                p99 = max(p99, sorted(tail)[-rank])
+        out[colour] = PeriodCounts(
+            n, errors, latency_sum * slowdown, p99 * slowdown, max(slowest, p99) * slowdown
+        )
+    return out
+
+
+def drifting_load(
+    rng: random.Random, periods: int, rho: float = 0.8, sd: float = 0.3
+) -> list[float]:
+    """Per-period slowdowns that drift together: exp of an AR(1) process, stationary sd ``sd``."""
+    level = rng.gauss(0.0, sd)
+    out = []
+    for _ in range(periods):
+        out.append(math.exp(level))
+        level = rho * level + rng.gauss(0.0, sd * math.sqrt(1 - rho * rho))
     return out
 
 
@@ -155,7 +198,9 @@ def put_period(
             "SampleCount": float(c.requests),
             "Sum": c.latency_sum,
             "Minimum": 0.0,
-            "Maximum": max(c.latency_p99, c.latency_sum / c.requests),
+            "Maximum": c.latency_max
+            if c.latency_max is not None
+            else max(c.latency_p99, c.latency_sum / c.requests),
         }
         data.append(
             {

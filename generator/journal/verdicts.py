@@ -7,9 +7,12 @@ step (``zdd status --history``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from generator.journal.budget import SERIES_LIMIT
 
 VerdictValue = Literal["pass", "marginal", "fail", "no data"]
 
@@ -28,6 +31,22 @@ class CheckVerdict(_Record):
     p_value: float | None = None
     effect: float | None = None  # new colour / live (rates or means); None if infinite
     periods: int = 0  # periods of data judged
+    test: str | None = None  # the test that decided: "fisher", "mean z", "mann-whitney"
+    # Per period of the window, the new colour's and live's value (5xx % or latency ms),
+    # three significant digits, None where a period had no data: see compact_series.
+    canary: list[float | None] | None = None
+    live: list[float | None] | None = None
+
+
+def compact_series(values: Sequence[float | None]) -> list[float | None]:
+    """The last ``SERIES_LIMIT`` values, rounded to three significant digits: journal-sized."""
+    out: list[float | None] = []
+    for value in values[-SERIES_LIMIT:]:
+        if value is None or value != value or value in (float("inf"), float("-inf")):
+            out.append(None)
+        else:
+            out.append(float(f"{value:.3g}"))
+    return out
 
 
 class StepVerdicts(_Record):

@@ -14,9 +14,16 @@ from dataclasses import dataclass
 
 from generator.config.analysis import Compare, MetricCheck
 from generator.config.conditions import parse_condition
-from generator.journal.verdicts import CheckVerdict
+from generator.journal.verdicts import CheckVerdict, compact_series
 from generator.rollout.analysis.queries import Series
-from generator.rollout.analysis.stats import compare_proportions, look_alpha, mann_whitney_greater
+from generator.rollout.analysis.stats import (
+    PeriodMean,
+    compare_proportions,
+    look_alpha,
+    mann_whitney_floor,
+    mann_whitney_greater,
+    mean_greater,
+)
 
 
 @dataclass(frozen=True)
@@ -39,14 +46,35 @@ def _total(series: Series, periods: Sequence[int]) -> int:
     return round(sum(series.get(p, 0.0) for p in periods))
 
 
+def _rates(requests: Series, errors: Series, periods: Sequence[int]) -> list[float | None]:
+    """5xx per request in percent, per period; None for a period without its request count."""
+    out: list[float | None] = []
+    for p in periods:
+        n = requests.get(p)
+        out.append(100 * min(errors.get(p, 0.0), n) / n if n else None)
+    return compact_series(out)
+
+
 def compare_errors(
     config: Compare, look: Look, canary: tuple[Series, Series], live: tuple[Series, Series]
 ) -> CheckVerdict:
-    """Fisher's exact test on the cumulative 5xx and request counts of the window."""
+    """Fisher's exact test on the cumulative 5xx and request counts of the window.
+
+    A period counts once both colours' request counts have arrived: the 5xx count
+    of a period without a request count is unknown, not zero. The test runs at
+    every look, so a gross regression fails at the first period that shows it.
+    """
     (req_c, err_c), (req_l, err_l) = canary, live
-    n_c, n_l = _total(req_c, look.periods), _total(req_l, look.periods)
-    e_c, e_l = min(_total(err_c, look.periods), n_c), min(_total(err_l, look.periods), n_l)
-    base = {"check": "errors", "final": look.final, "periods": len(look.periods)}
+    arrived = [p for p in look.periods if p in req_c and p in req_l]
+    n_c, n_l = _total(req_c, arrived), _total(req_l, arrived)
+    e_c, e_l = min(_total(err_c, arrived), n_c), min(_total(err_l, arrived), n_l)
+    base = {
+        "check": "errors",
+        "final": look.final,
+        "periods": len(arrived),
+        "canary": _rates(req_c, err_c, look.periods),
+        "live": _rates(req_l, err_l, look.periods),
+    }
     if n_c < config.min_requests or n_l < config.min_requests:
         detail = f"{n_c} requests on the new colour, {n_l} on live; {config.min_requests} needed"
         return CheckVerdict(verdict="no data", detail=detail, **base)
@@ -56,7 +84,7 @@ def compare_errors(
     shown = f"x{ratio:.2f}" if math.isfinite(ratio) else "live had none"
     detail = (
         f"5xx {100 * result.rate_a:.2f}% ({e_c}/{n_c}) vs live {100 * result.rate_b:.2f}% "
-        f"({e_l}/{n_l}), {shown}, p={result.p_value:.2g}"
+        f"({e_l}/{n_l}), {shown}, fisher p={result.p_value:.2g}"
     )
     verdict = _decide(result.p_value, ratio, alpha, config.marginal_alpha, config.errors.min_ratio)
     if verdict == "fail":
@@ -66,36 +94,90 @@ def compare_errors(
         detail=detail,
         p_value=result.p_value,
         effect=_finite(ratio),
+        test="fisher",
         **base,
     )
 
 
-def compare_latency(config: Compare, look: Look, canary: Series, live: Series) -> CheckVerdict:
-    """Mann-Whitney U on the per-period average response times of the window."""
-    a = [canary[p] for p in look.periods if p in canary]
-    b = [live[p] for p in look.periods if p in live]
-    base = {"check": "latency", "final": look.final, "periods": min(len(a), len(b))}
-    if not a or not b:
-        detail = f"{len(a)} periods of latency on the new colour, {len(b)} on live"
-        return CheckVerdict(verdict="no data", detail=detail, **base)
-    result = mann_whitney_greater(a, b)
-    alpha = look_alpha(config.alpha, look.index, look.looks)
-    mean_a, mean_b = sum(a) / len(a), sum(b) / len(b)
+@dataclass(frozen=True)
+class LatencySeries:
+    """One colour's ``TargetResponseTime`` per period: average, sample count and range."""
+
+    mean: Series
+    count: Series
+    maximum: Series
+    minimum: Series | None = None
+
+    def period(self, start: int) -> PeriodMean | None:
+        """The period's numbers, or None while any of them has not arrived."""
+        if start not in self.mean or start not in self.count or start not in self.maximum:
+            return None
+        low = self.minimum.get(start, 0.0) if self.minimum is not None else 0.0
+        return PeriodMean(self.count[start], self.mean[start], self.maximum[start], low)
+
+
+def compare_latency(
+    config: Compare, look: Look, canary: LatencySeries, live: LatencySeries
+) -> CheckVerdict:
+    """Latency of the window: a z-test of means at interim looks, Mann-Whitney at the last.
+
+    Before the last look the per-period averages are too few for ranks (with k a
+    side no Mann-Whitney p-value is under 1/C(2k, k)), so the look's alpha goes to
+    ``stats.mean_greater``, which weighs each average by its sample count and
+    bounds its variance by the period's range. Mann-Whitney shares the look's alpha
+    once it can reach it, and takes the whole last look (as before): alpha spent
+    over all looks and both tests stays at ``config.alpha``.
+    """
+    pairs = [(live.period(p), canary.period(p)) for p in look.periods]
+    both = [(c, lv) for lv, c in pairs if c is not None and lv is not None and c.count > 0]
+    both = [(c, lv) for c, lv in both if lv.count > 0]
+    base = {"check": "latency", "final": look.final, "periods": len(both)}
+    series = _latency_series(pairs)
+    if not both:
+        got_c = sum(1 for _, c in pairs if c is not None)
+        got_l = sum(1 for lv, _ in pairs if lv is not None)
+        detail = f"{got_c} periods of latency on the new colour, {got_l} on live"
+        return CheckVerdict(verdict="no data", detail=detail, **series, **base)
+    a, b = [c.mean for c, _ in both], [lv.mean for _, lv in both]
+    level = look_alpha(config.alpha, look.index, look.looks)
+    ranks = mann_whitney_greater(a, b)
+    if look.final:
+        test, p, ratio, mw_level = "mann-whitney", ranks.p_value, ranks.mean_ratio, level
+    else:
+        means = mean_greater([c for c, _ in both], [lv for _, lv in both])
+        mw_level = level / 2 if mann_whitney_floor(len(a), len(b)) < level / 2 else 0.0
+        test, p, ratio = "mean z", means.p_value, means.mean_ratio
+        if ranks.p_value < mw_level and means.p_value >= level - mw_level:
+            test, p, ratio = "mann-whitney", ranks.p_value, ranks.mean_ratio
+        level = mw_level if test == "mann-whitney" else level - mw_level
+    mean_a = sum(c.count * c.mean for c, _ in both) / sum(c.count for c, _ in both)
+    mean_b = sum(lv.count * lv.mean for _, lv in both) / sum(lv.count for _, lv in both)
     detail = (
         f"latency {1000 * mean_a:.0f} ms vs live {1000 * mean_b:.0f} ms "
-        f"(x{result.mean_ratio:.2f}, rank-biserial {result.rank_biserial:+.2f}), "
-        f"p={result.p_value:.2g}"
+        f"(x{ratio:.2f}, rank-biserial {ranks.rank_biserial:+.2f}), {test} p={p:.2g}"
     )
-    verdict = _decide(
-        result.p_value, result.mean_ratio, alpha, config.marginal_alpha, config.latency.min_ratio
-    )
+    verdict = _decide(p, ratio, level, config.marginal_alpha, config.latency.min_ratio)
+    if verdict == "fail":
+        detail += f" < {level:.2g}"
     return CheckVerdict(
         verdict=verdict,
         detail=detail,
-        p_value=result.p_value,
-        effect=_finite(result.mean_ratio),
+        p_value=p,
+        effect=_finite(ratio),
+        test=test,
+        **series,
         **base,
     )
+
+
+def _latency_series(
+    pairs: Sequence[tuple[PeriodMean | None, PeriodMean | None]],
+) -> dict[str, list[float | None]]:
+    """Per-period averages in milliseconds, live and canary, for status and the report."""
+    return {
+        "live": compact_series([lv.mean * 1000 if lv else None for lv, _ in pairs]),
+        "canary": compact_series([c.mean * 1000 if c else None for _, c in pairs]),
+    }
 
 
 def _decide(p: float, ratio: float, alpha: float, marginal: float, min_ratio: float) -> str:

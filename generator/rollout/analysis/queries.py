@@ -1,7 +1,8 @@
 """GetMetricData queries of an analysis: both colours, every metric, one call.
 
 The comparison reads, per colour, the ALB's ``RequestCount`` (Sum),
-``HTTPCode_Target_5XX_Count`` (Sum) and ``TargetResponseTime`` (Average) with
+``HTTPCode_Target_5XX_Count`` (Sum) and ``TargetResponseTime`` (Average,
+SampleCount, Maximum and Minimum: the latency test bounds each average's variance) with
 the ``LoadBalancer`` and ``TargetGroup`` dimensions. Each metric check adds its
 metric, or its metric-math expression and the metrics it uses, per colour.
 Query ids are built here (``cmp_green_req``, ``k0_green``, ``k0_green_errors``)
@@ -22,6 +23,9 @@ ALB_METRICS = {
     "req": ("RequestCount", "Sum"),
     "err": ("HTTPCode_Target_5XX_Count", "Sum"),
     "lat": ("TargetResponseTime", "Average"),
+    "lat_n": ("TargetResponseTime", "SampleCount"),
+    "lat_max": ("TargetResponseTime", "Maximum"),
+    "lat_min": ("TargetResponseTime", "Minimum"),
 }
 
 Series = dict[int, float]  # period start (epoch seconds) -> value

@@ -9,7 +9,11 @@ canary is only ever rolled back for being *worse* than the live colour:
 * latency: the Mann-Whitney U test on per-period values (Kayenta's choice),
   exact without ties and for small samples, normal with tie correction
   otherwise, with three effect sizes: rank-biserial correlation, the
-  Hodges-Lehmann shift and the ratio of means.
+  Hodges-Lehmann shift and the ratio of means;
+* latency before the last look: a z-test of the difference of means, period by
+  period, from what CloudWatch publishes per period (average, sample count,
+  maximum, minimum), each average's variance bounded by Bhatia-Davis. With one
+  or two periods a side ranks cannot reach an interim alpha; counts can.
 """
 
 from __future__ import annotations
@@ -225,3 +229,73 @@ def look_alpha(alpha: float, look: int, looks: int, interim_share: float = 0.1) 
         return alpha
     interim = alpha * interim_share / (looks - 1)
     return interim if look < looks else alpha - interim * (looks - 1)
+
+
+# -- means with a bounded variance -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PeriodMean:
+    """What CloudWatch publishes about one period's values: count, average and range."""
+
+    count: float
+    mean: float
+    maximum: float
+    minimum: float = 0.0
+
+    @property
+    def variance_bound(self) -> float:
+        """Bhatia-Davis: no values in [m, M] with mean mu vary more than (M - mu)(mu - m).
+
+        It holds exactly for the period's own values (their empirical distribution), so
+        it bounds the sample variance the usual z-test would plug in, whatever the shape.
+        """
+        return max(0.0, (self.maximum - self.mean) * (self.mean - self.minimum))
+
+
+@dataclass(frozen=True)
+class MeanResult:
+    z: float
+    p_value: float  # one-sided: a's mean exceeds b's
+    difference: float  # weighted mean over periods of mean_a - mean_b
+    mean_ratio: float  # pooled mean(a) / pooled mean(b)
+
+
+def _pooled(periods: Sequence[PeriodMean]) -> float:
+    total = sum(p.count for p in periods)
+    return sum(p.count * p.mean for p in periods) / total if total else 0.0
+
+
+def mean_greater(a: Sequence[PeriodMean], b: Sequence[PeriodMean]) -> MeanResult:
+    """One-sided z-test that a's mean exceeds b's, stratified by period.
+
+    ``a[i]`` and ``b[i]`` are the same period of each colour, so load that drifts
+    from one period to the next moves both and cancels in the difference. Each
+    period's difference is weighted by n_a n_b / (n_a + n_b); its variance is
+    bounded with ``variance_bound`` (no assumption on the latency distribution, a
+    heavy tail only widens the bound), and the normal law of the weighted sum
+    gives the p-value (a sum of hundreds of requests).
+    """
+    pairs = [(x, y) for x, y in zip(a, b, strict=True) if x.count > 0 and y.count > 0]
+    if not pairs:
+        raise ValueError("both samples need a period with values")
+    weights = [x.count * y.count / (x.count + y.count) for x, y in pairs]
+    total = sum(weights)
+    difference = sum(w * (x.mean - y.mean) for w, (x, y) in zip(weights, pairs, strict=True))
+    difference /= total
+    variance = sum(
+        w * w * (x.variance_bound / x.count + y.variance_bound / y.count)
+        for w, (x, y) in zip(weights, pairs, strict=True)
+    ) / (total * total)
+    if variance > 0:
+        z = difference / math.sqrt(variance)
+    else:
+        z = math.inf if difference > 0 else (-math.inf if difference < 0 else 0.0)
+    mean_a, mean_b = _pooled([x for x, _ in pairs]), _pooled([y for _, y in pairs])
+    ratio = mean_a / mean_b if mean_b else (math.inf if mean_a > 0 else 1.0)
+    return MeanResult(z=z, p_value=normal_sf(z), difference=difference, mean_ratio=ratio)
+
+
+def mann_whitney_floor(n_a: int, n_b: int) -> float:
+    """The smallest one-sided p-value the exact Mann-Whitney test can reach: 1/C(n_a+n_b, n_a)."""
+    return 1.0 / math.comb(n_a + n_b, n_a)

@@ -21,7 +21,13 @@ from generator.colours import Colour, other_colour
 from generator.config.analysis import Analysis
 from generator.config.conditions import parse_condition
 from generator.journal.verdicts import CheckVerdict
-from generator.rollout.analysis.judge import Look, compare_errors, compare_latency, judge_check
+from generator.rollout.analysis.judge import (
+    LatencySeries,
+    Look,
+    compare_errors,
+    compare_latency,
+    judge_check,
+)
 from generator.rollout.analysis.queries import (
     Dimensions,
     Series,
@@ -44,6 +50,7 @@ class _Step:
         self.deadline = started_at + bake
         self.looks = int(bake // period)
         self.fetched: tuple[int, dict[str, Series]] | None = None
+        self.waiting = 0  # complete periods whose data has not arrived yet
         self.frozen: list[CheckVerdict] | None = None
 
 
@@ -106,11 +113,33 @@ class MetricAnalysis:
         if complete == 0:
             return []
         series = self._fetch(step, complete)
-        look = Look([step.window_start + i * period for i in range(complete)], complete, step.looks)
+        arrived = self._arrived(step, complete, series)
+        step.waiting = complete - arrived
+        if step.waiting:
+            step.fetched = None  # ask again at the next poll: the data is late, not zero
+        look = Look([step.window_start + i * period for i in range(arrived)], arrived, step.looks)
         verdicts = self._verdicts(step, look, series)
         if look.final:
             step.frozen = verdicts
         return verdicts
+
+    def _arrived(self, step: _Step, complete: int, series: dict[str, Series]) -> int:
+        """Complete periods whose request counts CloudWatch has published, for both colours.
+
+        ALB metrics of a minute arrive about a minute after it ends, sometimes later;
+        a period counts once its own or a later datapoint of each colour is there
+        (a colour without requests in a period publishes nothing for it).
+        """
+        if not self._compare_applies(step):
+            return complete
+        lasts = []
+        for colour in (step.colour, other_colour(step.colour)):
+            published = series.get(comparison_id(colour, "req"), {})
+            if not published:
+                return 0
+            lasts.append(max(published))
+        arrived = (min(lasts) - step.window_start) // self.analysis.period_seconds + 1
+        return max(0, min(complete, arrived))
 
     def _compare_applies(self, step: _Step) -> bool:
         return self.analysis.compare.enabled and step.percent < 100
@@ -179,7 +208,16 @@ class MetricAnalysis:
                     )
                 )
             if config.latency.enabled:
-                verdicts.append(compare_latency(config, look, get(canary, "lat"), get(live, "lat")))
+
+                def latency(colour: Colour) -> LatencySeries:
+                    return LatencySeries(
+                        get(colour, "lat"),
+                        get(colour, "lat_n"),
+                        get(colour, "lat_max"),
+                        get(colour, "lat_min"),
+                    )
+
+                verdicts.append(compare_latency(config, look, latency(canary), latency(live)))
         for index in self._checks(step):
             check = self.analysis.checks[index]
             verdicts.append(
@@ -202,6 +240,8 @@ class MetricAnalysis:
             return Reading(self.name, "firing", detail, checks)
         final = bool(verdicts) and all(v.final for v in verdicts)
         summary = "; ".join(f"{v.check} {v.verdict}" for v in verdicts) or "no period complete"
+        if step.waiting:
+            summary += f"; waiting for CloudWatch data of {step.waiting} complete period(s)"
         if self.now() < step.deadline:
             return Reading(self.name, "ok", f"analysis so far: {summary}", checks)
         if not final:

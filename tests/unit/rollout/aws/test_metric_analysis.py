@@ -188,3 +188,23 @@ def test_missing_arn_suffixes_refuse_in_pre_flight(aws, t0: float) -> None:
     signal = MetricAnalysis(aws.client("cloudwatch"), Analysis(), None, clock.now)
     reading = signal.poll("green")
     assert reading.state == "firing" and "ARN suffixes" in reading.detail
+
+
+def test_a_late_period_is_awaited_not_taken_as_zero(aws, t0: float) -> None:
+    clock = FakeClock(t=t0)
+    signal = _signal(aws, Analysis(settle_seconds=0), clock)
+    signal.start_step("green", 10, t0, 300)
+    live, canary = PeriodCounts(1080, 11, 86.4, 0.3), PeriodCounts(120, 1, 9.6, 0.3)
+    _push(aws, t0, live, canary)
+    clock.t = t0 + 125  # two periods are over; CloudWatch has published one
+    reading = signal.poll("green")
+    assert reading.state == "ok"
+    assert "waiting for CloudWatch data of 1 complete period(s)" in reading.detail
+    assert {v.check: v.periods for v in signal.latest} == {"errors": 1, "latency": 1}
+    _push(aws, t0 + 60, live, PeriodCounts(120, 30, 36.0, 1.5))  # it arrives: gross
+    clock.t = t0 + 130
+    reading = signal.poll("green")
+    assert reading.state == "firing" and "waiting" not in reading.detail
+    decided = {v.check: v for v in signal.latest}
+    assert decided["errors"].test == "fisher" and decided["latency"].test == "mean z"
+    assert decided["latency"].verdict == "fail" and decided["latency"].canary == [80.0, 300.0]
