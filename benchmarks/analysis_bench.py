@@ -72,11 +72,14 @@ class Scenario:
         return {"blue": live, "green": canary}
 
 
-def _minutes(rng: random.Random, s: Scenario) -> list[dict[Colour, PeriodCounts]]:
+def _minutes(
+    rng: random.Random, s: Scenario, latency_rng: random.Random | None = None
+) -> list[dict[Colour, PeriodCounts]]:
     weights: dict[Colour, int] = {"blue": 100 - s.weight, "green": s.weight}
     profiles = s.profiles()
-    load = drifting_load(rng, LOOKS) if s.drift else [1.0] * LOOKS
-    return [simulate_period(rng, s.rps * f, 60, weights, profiles, slowdown=f) for f in load]
+    latency_rng = latency_rng or rng
+    load = drifting_load(latency_rng, LOOKS) if s.drift else [1.0] * LOOKS
+    return [simulate_period(rng, s.rps * f, 60, weights, profiles, f, latency_rng) for f in load]
 
 
 def _zdd(minutes: list[dict[Colour, PeriodCounts]], config: Compare) -> dict[str, int | None]:
@@ -163,7 +166,11 @@ def run_scenario(s: Scenario, runs: int, alpha: float, seed: int) -> dict[str, A
     methods = ("zdd", "zdd_errors", "zdd_latency", "mw_latency", "static", "kayenta")
     found: dict[str, list[int]] = {m: [] for m in methods}
     for run in range(runs):
-        minutes = _minutes(random.Random(seed * 1_000_003 + run), s)
+        # Response times and drift from a stream of their own: each run's request and
+        # error counts are those of the benchmark before them, so 5xx figures compare.
+        minutes = _minutes(
+            random.Random(seed * 1_000_003 + run), s, random.Random(f"latency {seed} {run}")
+        )
         per_metric = _zdd(minutes, config)
         first = [m for m in per_metric.values() if m is not None]
         for method, minute in (
@@ -267,10 +274,11 @@ def analysis_benchmark(quick: bool = False) -> dict[str, Any]:
         row = run_scenario(gross, target_runs // 2, 0.01, seed=5)
         rows.append(row)
         zdd, static = row["zdd_rollback_median"], row["static_rollback_median"]
+        static_said = f"{static} min" if static is not None else "none in half the runs"
         checks.append(
             (
                 f"{gross.name[6:]}, alpha 0.01: median time to rollback {zdd} min <= 3 from "
-                f"the step's start, ahead of the static alarms ({static} min)",
+                f"the step's start, ahead of the static alarms ({static_said})",
                 zdd is not None and zdd <= 3 and (static is None or zdd < static),
             )
         )

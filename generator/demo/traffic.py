@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 LATENCY_SIGMA = 0.6  # log-normal shape: p99 is about 4x the median
 PUBLISH_DELAY = 60.0  # seconds after a minute ends until CloudWatch serves the ALB's metrics
+EXACT_DRAWS = 400  # up to this many requests a period, response times are drawn one by one
 TAIL_SHAPE = 1.5  # Pareto shape of the heavy tail: finite mean, infinite variance
 _NORMAL = NormalDist()
 
@@ -102,6 +103,39 @@ def _normal_quantile(q: float) -> float:
     return (low + high) / 2
 
 
+def _latencies(
+    rng: random.Random, lat: random.Random, n: int, profile: Profile
+) -> tuple[float, float, float]:
+    """Sum, p99 and maximum of ``n`` response times: drawn one by one up to
+    ``EXACT_DRAWS`` requests (so the three agree), from their large-sample laws above."""
+    mean = profile.mean_latency
+    sd = mean * math.sqrt(math.exp(LATENCY_SIGMA**2) - 1)
+    tail = [
+        profile.tail_scale * lat.paretovariate(TAIL_SHAPE)
+        for _ in range(binomial(lat, n, profile.tail_share))
+    ]
+    body = n - len(tail)
+    # Drawn from ``rng`` whatever ``n``: the error counts that follow keep their stream.
+    approx_sum = max(0.0, rng.gauss(body * mean, sd * math.sqrt(body)))
+    q99 = profile.latency_quantile(0.99)
+    density = math.exp(-((math.log(q99 / profile.median_latency) / LATENCY_SIGMA) ** 2) / 2)
+    density /= q99 * LATENCY_SIGMA * math.sqrt(2 * math.pi)
+    p99 = max(0.0, rng.gauss(q99, math.sqrt(0.99 * 0.01 / n) / density))
+    if n <= EXACT_DRAWS:
+        mu = math.log(profile.median_latency)
+        values = sorted([lat.lognormvariate(mu, LATENCY_SIGMA) for _ in range(body)] + tail)
+        return sum(values), values[math.ceil(0.99 * n) - 1], values[-1]
+    # The largest of the body's values: its CDF is F^body, so invert at U^(1/body).
+    top = _NORMAL.inv_cdf(min(lat.random() ** (1 / body), 1 - 1e-16))
+    slowest = profile.median_latency * math.exp(LATENCY_SIGMA * top)
+    if tail:
+        slowest = max(slowest, *tail)
+        rank = max(1, n // 100)  # the p99 is the rank-th slowest request
+        if len(tail) >= rank:
+            p99 = max(p99, sorted(tail)[-rank])
+    return approx_sum + sum(tail), p99, max(slowest, p99)
+
+
 def simulate_period(
     rng: random.Random,
     rps: float,
@@ -109,9 +143,12 @@ def simulate_period(
     weights: dict[Colour, int],
     profiles: dict[Colour, Profile],
     slowdown: float = 1.0,
+    latency_rng: random.Random | None = None,
 ) -> dict[Colour, PeriodCounts]:
     """One period's counts for each colour with traffic; ``slowdown`` scales every
-    response time of the period (load that moves both colours together)."""
+    response time of the period (load that moves both colours together). Response
+    times beyond their large-sample laws come from ``latency_rng`` when given, so
+    request and error counts stay those of ``rng`` alone."""
     total = sum(weights.values()) or 1
     out: dict[Colour, PeriodCounts] = {}
     for colour in COLOURS:
@@ -121,29 +158,9 @@ def simulate_period(
             continue
         profile = profiles[colour]
         errors = binomial(rng, n, profile.error_rate)
-        tail = [
-            profile.tail_scale * rng.paretovariate(TAIL_SHAPE)
-            for _ in range(binomial(rng, n, profile.tail_share))
-        ]
-        body = n - len(tail)
-        mean = profile.mean_latency
-        sd = mean * math.sqrt(math.exp(LATENCY_SIGMA**2) - 1)
-        latency_sum = max(0.0, rng.gauss(body * mean, sd * math.sqrt(body))) + sum(tail)
-        # The sample p99, from the asymptotic normal law of a sample quantile.
-        q99 = profile.latency_quantile(0.99)
-        density = math.exp(-((math.log(q99 / profile.median_latency) / LATENCY_SIGMA) ** 2) / 2)
-        density /= q99 * LATENCY_SIGMA * math.sqrt(2 * math.pi)
-        p99 = max(0.0, rng.gauss(q99, math.sqrt(0.99 * 0.01 / n) / density))
-        # The largest of the body's values: its CDF is F^body, so invert at U^(1/body).
-        top = _NORMAL.inv_cdf(min(rng.random() ** (1 / max(body, 1)), 1 - 1e-16))
-        slowest = profile.median_latency * math.exp(LATENCY_SIGMA * top)
-        if tail:
-            slowest = max(slowest, *tail)
-            rank = max(1, n // 100)  # the p99 is the rank-th slowest request
-            if len(tail) >= rank:
-                p99 = max(p99, sorted(tail)[-rank])
+        total_s, p99, slowest = _latencies(rng, latency_rng or rng, n, profile)
         out[colour] = PeriodCounts(
-            n, errors, latency_sum * slowdown, p99 * slowdown, max(slowest, p99) * slowdown
+            n, errors, total_s * slowdown, p99 * slowdown, slowest * slowdown
         )
     return out
 

@@ -49,6 +49,8 @@ svg.chart { display: block; max-width: 100%; height: auto; font-size: 11px; }
 .grid { stroke: var(--line); } .tick { fill: var(--muted); } .tick-mark { stroke: var(--muted); }
 .line { fill: none; stroke-width: 2.5; } .line-blue { stroke: var(--blue); }
 .line-green { stroke: var(--green); }
+.dot-blue { fill: var(--blue); } .dot-green { fill: var(--green); }
+.numbers .line { stroke-width: 1.5; } .numbers .line[data-role="live"] { stroke-dasharray: 4 3; }
 .area { opacity: 0.18; } .area-blue { fill: var(--blue); } .area-green { fill: var(--green); }
 .band-bake { fill: #dbeafe; opacity: 0.7; } .band-gate { fill: #fde68a; opacity: 0.8; }
 .band-rollback { fill: #fecaca; opacity: 0.9; }

@@ -11,6 +11,7 @@ from generator.events import iso
 from generator.mdtext import md_code, md_text
 from generator.report.facts import facts, outcome_words
 from generator.report.model import Report
+from generator.report.numbers import numbers_lines
 from generator.report.timeline import Timeline, timeline
 from generator.rollout.views.outcome import duration
 
@@ -44,6 +45,10 @@ def _release(tl: Timeline) -> list[str]:
     if said.reason:
         lines += [f"> **Why:** {cell(said.reason)}", ""]
     lines += [f"- **{label}**: {cell(value)}" for label, value in said.rows]
+    numbers = numbers_lines(tl.dep)
+    if numbers:
+        lines += ["", "**Analysis, per period (new colour vs live):**", ""]
+        lines += [f"- {cell(line)}" for line in numbers]
     lines += ["", "<details><summary>timeline</summary>", ""]
     lines += ["| # | at | event |", "|---|---|---|"]
     lines += [f"| {m.number} | +{m.at:.1f}s | {cell(m.message)} |" for m in tl.markers]

@@ -3,8 +3,10 @@
 From top to bottom: numbered event markers; the weights of each colour over time
 as a step chart (the new colour's share filled), with bake windows, gates and
 the rollback as shaded bands behind it; then one state strip per signal (green
-OK, amber unknown, red firing). Each series also carries its points in data units
-(``data-points="seconds,percent ..."``) so tools and tests can read it back.
+OK, amber unknown, red firing); under them, the numbers that decided each step
+(``report.numbers``: canary's and live's 5xx rate and latency per period). Each
+series also carries its points in data units (``data-points="seconds,percent ..."``)
+so tools and tests can read it back.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from html import escape
 
 from generator.colours import COLOURS
+from generator.report.numbers import numbers_panels
 from generator.report.timeline import Timeline
 
 WIDTH = 880
@@ -189,6 +192,8 @@ def chart(tl: Timeline) -> str:
     strips = len(tl.signals)
     height = PLOT_TOP + PLOT_HEIGHT + STRIP_GAP + strips * STRIP_SPACING + 8
     dep = tl.dep
+    numbers, numbers_height = numbers_panels(dep, 8, height + 4)
+    height += round(numbers_height) + (8 if numbers else 0)
     label = f"traffic of deployment {dep.id}: {dep.from_colour} to {dep.to_colour}"
     parts = [
         f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" '
@@ -200,6 +205,7 @@ def chart(tl: Timeline) -> str:
         *_series(tl),
         *_markers(tl),
         *_strips(tl),
+        *numbers,
         "</svg>",
     ]
     return "\n".join(parts)

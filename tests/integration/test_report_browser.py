@@ -64,6 +64,7 @@ class Charts(HTMLParser):
         super().__init__()
         self.section: str | None = None
         self.series: dict[tuple[str, str], dict[str, str | None]] = {}
+        self.numbers: dict[str, list[tuple[str | None, ...]]] = {}
         self.svgs = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -74,6 +75,12 @@ class Charts(HTMLParser):
             self.svgs += 1
         if tag == "polyline" and found.get("data-colour") and self.section:
             self.series[(self.section, str(found["data-colour"]))] = found
+        if self.section and found.get("class") == "numbers-panel":
+            panel = (found["data-check"], found["data-test"], found["data-p-value"])
+            self.numbers.setdefault(self.section, []).append(panel)
+        if self.section and tag == "polyline" and found.get("data-role"):
+            line = (found["data-role"], found["data-of"], found["data-values"])
+            self.numbers.setdefault(self.section, []).append(line)
 
 
 def test_the_rendered_dom_holds_the_step_chart_of_a_known_release(chromium, page: Path) -> None:
@@ -95,6 +102,16 @@ def test_the_rendered_dom_holds_the_step_chart_of_a_known_release(chromium, page
     assert green["points"] == " ".join(pixel(t, w) for t, w in steps)
     rolled = charts.series[("9f03be21c7", "blue")]
     assert rolled["data-points"] == "0,0 1,0 1,10 32,10 32,0 32,0"
+    # Under the alarm strips, the numbers that decided the 10 % step, per period.
+    assert charts.numbers["2a7c91e0d4"] == [
+        ("errors", "fisher", "0.62"),
+        ("live", "blue", "1,0.95"),
+        ("new", "green", "0.8,1.1"),
+        ("latency", "mann-whitney", "0.5"),
+        ("live", "blue", "80,84"),
+        ("new", "green", "82,85"),
+    ]
+    assert charts.numbers["9f03be21c7"][0] == ("errors", "fisher", "3e-19")
 
 
 def test_no_request_leaves_the_page(chromium, page: Path, tmp_path: Path) -> None:

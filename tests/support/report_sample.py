@@ -11,6 +11,7 @@ import hashlib
 from typing import Any
 
 from generator.journal.model import Actor, Deployment, JournalEvent, Step
+from generator.journal.verdicts import CheckVerdict, StepVerdicts
 from generator.report.model import Report
 
 T0 = 1_700_000_000.0  # 2023-11-14T22:13:20Z
@@ -65,6 +66,62 @@ V3_EVENTS: list[tuple[float, str, str, dict[str, Any]]] = [
 ]
 
 
+def _numbers(at: float, errors: CheckVerdict, latency: CheckVerdict) -> list[StepVerdicts]:
+    return [StepVerdicts(step=0, percent=10, at=at, score=None, verdicts=[errors, latency])]
+
+
+PROMOTED_NUMBERS = (
+    CheckVerdict(
+        check="errors",
+        verdict="pass",
+        final=True,
+        detail="5xx 0.95% (2/210) vs live 0.98% (19/1940), x0.97, fisher p=0.62",
+        p_value=0.62,
+        effect=0.97,
+        periods=2,
+        test="fisher",
+        canary=[0.8, 1.1],
+        live=[1.0, 0.95],
+    ),
+    CheckVerdict(
+        check="latency",
+        verdict="pass",
+        final=True,
+        detail="latency 84 ms vs live 82 ms (x1.02, rank-biserial +0.00), mann-whitney p=0.5",
+        p_value=0.5,
+        effect=1.02,
+        periods=2,
+        test="mann-whitney",
+        canary=[82.0, 85.0],
+        live=[80.0, 84.0],
+    ),
+)
+ROLLED_BACK_NUMBERS = (
+    CheckVerdict(
+        check="errors",
+        verdict="fail",
+        detail="5xx 23.00% (23/100) vs live 1.00% (9/900), x23.00, fisher p=3e-19 < 0.00025",
+        p_value=3e-19,
+        effect=23.0,
+        periods=1,
+        test="fisher",
+        canary=[23.0],
+        live=[1.0],
+    ),
+    CheckVerdict(
+        check="latency",
+        verdict="pass",
+        detail="latency 250 ms vs live 90 ms (x2.78, rank-biserial +1.00), mean z p=0.002",
+        p_value=0.002,
+        effect=2.78,
+        periods=1,
+        test="mean z",
+        canary=[250.0],
+        live=[90.0],
+    ),
+)
+
+
 def _events(
     start: float, table: list[tuple[float, str, str, dict[str, Any]]]
 ) -> list[JournalEvent]:
@@ -95,6 +152,7 @@ def promoted_release() -> Deployment:
         events=_events(T0, V2_EVENTS),
         actor=ACTOR,
         versions={"blue": "v1", "green": "v2"},
+        step_verdicts=_numbers(T0 + 121, *PROMOTED_NUMBERS),
     )
 
 
@@ -118,6 +176,7 @@ def rolled_back_release() -> Deployment:
         events=_events(start, V3_EVENTS),
         actor=ACTOR,
         versions={"blue": "v3", "green": "v2"},
+        step_verdicts=_numbers(start + 31, *ROLLED_BACK_NUMBERS),
     )
 
 

@@ -34,9 +34,36 @@ def step_verdicts(doc: JournalDoc) -> dict[str, list[dict[str, Any]]]:
     }
 
 
+UNITS = {"errors": "% 5xx", "latency": "ms"}
+
+
+def summary(v: CheckVerdict) -> str:
+    """``fail by mean z, p=3.1e-07, x3.02``: the verdict, the test and effect that decided."""
+    said = v.verdict if v.final else f"{v.verdict} so far"
+    if v.test:
+        said += f" by {v.test}"
+    if v.p_value is not None:
+        said += f", p={v.p_value:.2g}"
+    if v.effect is not None:
+        said += f", x{v.effect:.2f}"
+    return said
+
+
+def per_period(v: CheckVerdict) -> str:
+    """``new 10, 11.9 vs live 1.02, - (% 5xx)``: the numbers of each period, oldest first."""
+
+    def shown(values: list[float | None] | None) -> str:
+        return ", ".join("-" if x is None else f"{x:g}" for x in values or [])
+
+    return f"new {shown(v.canary)} vs live {shown(v.live)} ({UNITS.get(v.check, '')})"
+
+
 def _line(v: CheckVerdict) -> str:
     state = v.verdict if v.final else f"{v.verdict} so far"
-    return f"    {v.check:12} {state:17} {v.detail}"
+    line = f"    {v.check:12} {state:17} {v.detail}"
+    if v.canary is not None and v.live is not None:
+        line += f"; per period {per_period(v)}"
+    return line
 
 
 def render_latest(latest: dict[str, Any] | None) -> list[str]:
