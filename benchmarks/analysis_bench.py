@@ -41,7 +41,8 @@ from generator.demo.traffic import (
     drifting_load,
     simulate_period,
 )
-from generator.rollout.analysis.judge import LatencySeries, Look, compare_errors, compare_latency
+from generator.rollout.analysis.judge import Look, compare_errors
+from generator.rollout.analysis.latency import LatencySeries, compare_latency
 from generator.rollout.analysis.stats import look_alpha, mann_whitney_greater
 
 LOOKS = 5
@@ -249,6 +250,28 @@ def _subtle_checks(grid: list[dict[str, Any]]) -> list[tuple[str, bool]]:
     ]
 
 
+def _gross(runs: int) -> tuple[list[dict[str, Any]], list[tuple[str, bool]]]:
+    """Gross regressions: median time to rollback from the step's start, beside static alarms."""
+    rows: list[dict[str, Any]] = []
+    checks: list[tuple[str, bool]] = []
+    for gross in (
+        Scenario("GROSS latency +200%, 10% 20 req/s", 10, 20, latency_x=3),
+        Scenario("GROSS 5xx x10, 10% 20 req/s", 10, 20, error_x=10),
+    ):
+        row = run_scenario(gross, runs, 0.01, seed=5)
+        rows.append(row)
+        zdd, static = row["zdd_rollback_median"], row["static_rollback_median"]
+        static_said = f"{static} min" if static is not None else "none in half the runs"
+        checks.append(
+            (
+                f"{gross.name[6:]}, alpha 0.01: median time to rollback {zdd} min <= 3 from "
+                f"the step's start, ahead of the static alarms ({static_said})",
+                zdd is not None and zdd <= 3 and (static is None or zdd < static),
+            )
+        )
+    return rows, checks
+
+
 def analysis_benchmark(quick: bool = False) -> dict[str, Any]:
     """Null false-positive rates, detection grid, the issue's target, and the moto path."""
     null_runs, grid_runs, target_runs = (100, 60, 200) if quick else (600, 200, 1000)
@@ -267,21 +290,9 @@ def analysis_benchmark(quick: bool = False) -> dict[str, Any]:
     grid = [run_scenario(s, grid_runs, 0.01, seed=2) for s in degraded]
     rows += grid
     checks += _subtle_checks(grid)
-    for gross in (
-        Scenario("GROSS latency +200%, 10% 20 req/s", 10, 20, latency_x=3),
-        Scenario("GROSS 5xx x10, 10% 20 req/s", 10, 20, error_x=10),
-    ):
-        row = run_scenario(gross, target_runs // 2, 0.01, seed=5)
-        rows.append(row)
-        zdd, static = row["zdd_rollback_median"], row["static_rollback_median"]
-        static_said = f"{static} min" if static is not None else "none in half the runs"
-        checks.append(
-            (
-                f"{gross.name[6:]}, alpha 0.01: median time to rollback {zdd} min <= 3 from "
-                f"the step's start, ahead of the static alarms ({static_said})",
-                zdd is not None and zdd <= 3 and (static is None or zdd < static),
-            )
-        )
+    gross_rows, gross_checks = _gross(target_runs // 2)
+    rows += gross_rows
+    checks += gross_checks
     target = Scenario("TARGET 5xx x3, 10% 20 req/s", 10, 20, error_x=3)
     for alpha in (0.01, 0.05):
         row = run_scenario(target, target_runs, alpha, seed=3)

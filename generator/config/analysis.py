@@ -35,11 +35,18 @@ class ErrorComparison(Model):
 
 
 class LatencyComparison(Model):
-    """Per-period average response time of the new colour versus the live one."""
+    """Per-period response time of the new colour versus the live one."""
 
-    enabled: bool = Field(True, description="Compare latency (Mann-Whitney U on periods)")
+    enabled: bool = Field(
+        True, description="Compare latency (z-test of means early, Mann-Whitney U at the end)"
+    )
     min_ratio: Ratio = Field(
         1.1, description="Fail only when the new colour's mean is also at least this times live's"
+    )
+    percentiles: bool = Field(
+        False,
+        description="Also read p50/p90/p99 (CloudWatch serves them, moto cannot) and count "
+        "requests slower than live's p90",
     )
 
 

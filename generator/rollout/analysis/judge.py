@@ -16,14 +16,7 @@ from generator.config.analysis import Compare, MetricCheck
 from generator.config.conditions import parse_condition
 from generator.journal.verdicts import CheckVerdict, compact_series
 from generator.rollout.analysis.queries import Series
-from generator.rollout.analysis.stats import (
-    PeriodMean,
-    compare_proportions,
-    look_alpha,
-    mann_whitney_floor,
-    mann_whitney_greater,
-    mean_greater,
-)
+from generator.rollout.analysis.stats import compare_proportions, look_alpha
 
 
 @dataclass(frozen=True)
@@ -37,7 +30,7 @@ class Look:
         return self.index >= self.looks
 
 
-def _finite(value: float) -> float | None:
+def finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
@@ -86,101 +79,20 @@ def compare_errors(
         f"5xx {100 * result.rate_a:.2f}% ({e_c}/{n_c}) vs live {100 * result.rate_b:.2f}% "
         f"({e_l}/{n_l}), {shown}, fisher p={result.p_value:.2g}"
     )
-    verdict = _decide(result.p_value, ratio, alpha, config.marginal_alpha, config.errors.min_ratio)
+    verdict = decide(result.p_value, ratio, alpha, config.marginal_alpha, config.errors.min_ratio)
     if verdict == "fail":
         detail += f" < {alpha:.2g}"
     return CheckVerdict(
         verdict=verdict,
         detail=detail,
         p_value=result.p_value,
-        effect=_finite(ratio),
+        effect=finite(ratio),
         test="fisher",
         **base,
     )
 
 
-@dataclass(frozen=True)
-class LatencySeries:
-    """One colour's ``TargetResponseTime`` per period: average, sample count and range."""
-
-    mean: Series
-    count: Series
-    maximum: Series
-    minimum: Series | None = None
-
-    def period(self, start: int) -> PeriodMean | None:
-        """The period's numbers, or None while any of them has not arrived."""
-        if start not in self.mean or start not in self.count or start not in self.maximum:
-            return None
-        low = self.minimum.get(start, 0.0) if self.minimum is not None else 0.0
-        return PeriodMean(self.count[start], self.mean[start], self.maximum[start], low)
-
-
-def compare_latency(
-    config: Compare, look: Look, canary: LatencySeries, live: LatencySeries
-) -> CheckVerdict:
-    """Latency of the window: a z-test of means at interim looks, Mann-Whitney at the last.
-
-    Before the last look the per-period averages are too few for ranks (with k a
-    side no Mann-Whitney p-value is under 1/C(2k, k)), so the look's alpha goes to
-    ``stats.mean_greater``, which weighs each average by its sample count and
-    bounds its variance by the period's range. Mann-Whitney shares the look's alpha
-    once it can reach it, and takes the whole last look (as before): alpha spent
-    over all looks and both tests stays at ``config.alpha``.
-    """
-    pairs = [(live.period(p), canary.period(p)) for p in look.periods]
-    both = [(c, lv) for lv, c in pairs if c is not None and lv is not None and c.count > 0]
-    both = [(c, lv) for c, lv in both if lv.count > 0]
-    base = {"check": "latency", "final": look.final, "periods": len(both)}
-    series = _latency_series(pairs)
-    if not both:
-        got_c = sum(1 for _, c in pairs if c is not None)
-        got_l = sum(1 for lv, _ in pairs if lv is not None)
-        detail = f"{got_c} periods of latency on the new colour, {got_l} on live"
-        return CheckVerdict(verdict="no data", detail=detail, **series, **base)
-    a, b = [c.mean for c, _ in both], [lv.mean for _, lv in both]
-    level = look_alpha(config.alpha, look.index, look.looks)
-    ranks = mann_whitney_greater(a, b)
-    if look.final:
-        test, p, ratio, mw_level = "mann-whitney", ranks.p_value, ranks.mean_ratio, level
-    else:
-        means = mean_greater([c for c, _ in both], [lv for _, lv in both])
-        mw_level = level / 2 if mann_whitney_floor(len(a), len(b)) < level / 2 else 0.0
-        test, p, ratio = "mean z", means.p_value, means.mean_ratio
-        if ranks.p_value < mw_level and means.p_value >= level - mw_level:
-            test, p, ratio = "mann-whitney", ranks.p_value, ranks.mean_ratio
-        level = mw_level if test == "mann-whitney" else level - mw_level
-    mean_a = sum(c.count * c.mean for c, _ in both) / sum(c.count for c, _ in both)
-    mean_b = sum(lv.count * lv.mean for _, lv in both) / sum(lv.count for _, lv in both)
-    detail = (
-        f"latency {1000 * mean_a:.0f} ms vs live {1000 * mean_b:.0f} ms "
-        f"(x{ratio:.2f}, rank-biserial {ranks.rank_biserial:+.2f}), {test} p={p:.2g}"
-    )
-    verdict = _decide(p, ratio, level, config.marginal_alpha, config.latency.min_ratio)
-    if verdict == "fail":
-        detail += f" < {level:.2g}"
-    return CheckVerdict(
-        verdict=verdict,
-        detail=detail,
-        p_value=p,
-        effect=_finite(ratio),
-        test=test,
-        **series,
-        **base,
-    )
-
-
-def _latency_series(
-    pairs: Sequence[tuple[PeriodMean | None, PeriodMean | None]],
-) -> dict[str, list[float | None]]:
-    """Per-period averages in milliseconds, live and canary, for status and the report."""
-    return {
-        "live": compact_series([lv.mean * 1000 if lv else None for lv, _ in pairs]),
-        "canary": compact_series([c.mean * 1000 if c else None for _, c in pairs]),
-    }
-
-
-def _decide(p: float, ratio: float, alpha: float, marginal: float, min_ratio: float) -> str:
+def decide(p: float, ratio: float, alpha: float, marginal: float, min_ratio: float) -> str:
     if p < alpha and ratio >= min_ratio:
         return "fail"
     if p < marginal and ratio > 1:

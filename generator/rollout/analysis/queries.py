@@ -27,6 +27,7 @@ ALB_METRICS = {
     "lat_max": ("TargetResponseTime", "Maximum"),
     "lat_min": ("TargetResponseTime", "Minimum"),
 }
+PERCENTILES = {"lat_p50": 0.5, "lat_p90": 0.9, "lat_p99": 0.99}  # with latency.percentiles
 
 Series = dict[int, float]  # period start (epoch seconds) -> value
 
@@ -79,7 +80,13 @@ def build_queries(
     for colour in COLOURS:
         if compare:
             dimensions = {"LoadBalancer": "{load_balancer}", "TargetGroup": "{target_group}"}
-            for key, (name, stat) in ALB_METRICS.items():
+            metrics = dict(ALB_METRICS)
+            if analysis.compare.latency.percentiles:
+                metrics.update(
+                    (key, ("TargetResponseTime", f"p{round(100 * level)}"))
+                    for key, level in PERCENTILES.items()
+                )
+            for key, (name, stat) in metrics.items():
                 spec = MetricStat(namespace=ALB, name=name, stat=stat, dimensions=dimensions)
                 queries.append(
                     _stat_query(comparison_id(colour, key), spec, colour, dims, period, True)

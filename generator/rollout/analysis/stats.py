@@ -299,3 +299,74 @@ def mean_greater(a: Sequence[PeriodMean], b: Sequence[PeriodMean]) -> MeanResult
 def mann_whitney_floor(n_a: int, n_b: int) -> float:
     """The smallest one-sided p-value the exact Mann-Whitney test can reach: 1/C(n_a+n_b, n_a)."""
     return 1.0 / math.comb(n_a + n_b, n_a)
+
+
+# -- percentiles: how many requests beat live's p90 ---------------------------------
+
+
+def binomial_sf(k: int, n: int, p: float) -> float:
+    """P(X >= k) for X ~ Binomial(n, p), summed in log space."""
+    if k <= 0:
+        return 1.0
+    if k > n or p <= 0:
+        return 0.0
+    if p >= 1:
+        return 1.0
+    logs = [_log_comb(n, i) + i * math.log(p) + (n - i) * math.log1p(-p) for i in range(k, n + 1)]
+    return min(1.0, _sum_exp(logs))
+
+
+@dataclass(frozen=True)
+class QuantilePeriod:
+    """One period: a's request count and percentiles (level -> value), and b's threshold:
+    b's own percentile at ``level`` and the count it was computed from."""
+
+    count_a: int
+    quantiles_a: dict[float, float]
+    threshold_b: float
+    count_b: int
+
+
+@dataclass(frozen=True)
+class ExceedanceResult:
+    p_value: float  # one-sided: more of a's requests exceed b's threshold than b's share
+    exceeding: int  # a's requests above the threshold, at least (from a's percentiles)
+    requests: int
+    null_share: float  # the most a share above the threshold can be if a is no worse
+
+
+def _above(period: QuantilePeriod) -> int:
+    """a's requests above b's threshold, at least: if a's k-quantile (the value of rank
+    ceil(k n)) exceeds it, the n - ceil(k n) + 1 values from that rank up do too."""
+    over = [k for k, v in period.quantiles_a.items() if v > period.threshold_b]
+    if not over:
+        return 0
+    return period.count_a - math.ceil(min(over) * period.count_a) + 1
+
+
+def exceedance_greater(
+    periods: Sequence[QuantilePeriod], level: float, delta: float
+) -> ExceedanceResult:
+    """Do more of a's requests than b's ``1 - level`` exceed b's ``level``-percentile?
+
+    Distribution-free: if a is no slower than b, each of a's requests exceeds b's true
+    ``level``-quantile with probability at most ``1 - level``. b's percentile is
+    estimated; by the Dvoretzky-Kiefer-Wolfowitz inequality (Massart's constant) its
+    true exceedance share is above ``1 - level + eps`` with probability at most
+    exp(-2 n_b eps^2), which ``eps`` holds to ``delta`` (spread over the periods): the
+    test's false-positive rate is at most its p-value level plus ``delta``.
+    """
+    usable = [p for p in periods if p.count_a > 0 and p.count_b > 0 and p.quantiles_a]
+    if not usable:
+        raise ValueError("no period has percentiles of both samples")
+    share = delta / len(usable)
+    eps = max(math.sqrt(math.log(1 / share) / (2 * p.count_b)) for p in usable)
+    null_share = min(1.0, 1 - level + eps)
+    exceeding = sum(_above(p) for p in usable)
+    requests = sum(p.count_a for p in usable)
+    return ExceedanceResult(
+        p_value=binomial_sf(exceeding, requests, null_share),
+        exceeding=exceeding,
+        requests=requests,
+        null_share=null_share,
+    )

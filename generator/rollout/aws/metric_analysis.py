@@ -21,14 +21,10 @@ from generator.colours import Colour, other_colour
 from generator.config.analysis import Analysis
 from generator.config.conditions import parse_condition
 from generator.journal.verdicts import CheckVerdict
-from generator.rollout.analysis.judge import (
-    LatencySeries,
-    Look,
-    compare_errors,
-    compare_latency,
-    judge_check,
-)
+from generator.rollout.analysis.judge import Look, compare_errors, judge_check
+from generator.rollout.analysis.latency import LatencySeries, compare_latency
 from generator.rollout.analysis.queries import (
+    PERCENTILES,
     Dimensions,
     Series,
     build_queries,
@@ -210,11 +206,13 @@ class MetricAnalysis:
             if config.latency.enabled:
 
                 def latency(colour: Colour) -> LatencySeries:
+                    levels = PERCENTILES if config.latency.percentiles else {}
                     return LatencySeries(
                         get(colour, "lat"),
                         get(colour, "lat_n"),
                         get(colour, "lat_max"),
                         get(colour, "lat_min"),
+                        {level: get(colour, key) for key, level in levels.items()},
                     )
 
                 verdicts.append(compare_latency(config, look, latency(canary), latency(live)))

@@ -11,9 +11,13 @@ import math
 import pytest
 
 from generator.config.analysis import Compare
-from generator.rollout.analysis.judge import LatencySeries, Look, compare_errors, compare_latency
+from generator.rollout.analysis.judge import Look, compare_errors
+from generator.rollout.analysis.latency import LatencySeries, compare_latency
 from generator.rollout.analysis.stats import (
     PeriodMean,
+    QuantilePeriod,
+    binomial_sf,
+    exceedance_greater,
     look_alpha,
     mann_whitney_floor,
     mean_greater,
@@ -78,6 +82,31 @@ def test_mann_whitney_floor_is_one_arrangement() -> None:
     assert mann_whitney_floor(3, 3) == pytest.approx(1 / 20)
     assert mann_whitney_floor(5, 5) == pytest.approx(1 / 252)
     assert mann_whitney_floor(1, 1) == pytest.approx(1 / 2)
+
+
+def test_binomial_tail_by_hand() -> None:
+    # Bin(10, 1/2): P(X >= 7) = (C(10,7) + C(10,8) + C(10,9) + C(10,10)) / 2^10 = 176/1024.
+    assert binomial_sf(7, 10, 0.5) == pytest.approx(176 / 1024, rel=1e-12)
+    # Bin(5, 0.1): P(X >= 1) = 1 - 0.9^5 = 0.40951.
+    assert binomial_sf(1, 5, 0.1) == pytest.approx(0.40951, rel=1e-12)
+    assert binomial_sf(0, 5, 0.1) == 1.0 and binomial_sf(6, 5, 0.1) == 0.0
+
+
+def test_exceedance_counts_requests_above_lives_p90_by_hand() -> None:
+    # The new colour's p50 is above live's p90: its values of rank ceil(0.5 * 120) = 60
+    # and up, 61 of them, are above it. DKW with delta 0.001 and 1080 live requests:
+    # eps = sqrt(ln(1000) / 2160) = 0.05655; null share 0.1 + eps.
+    slow = QuantilePeriod(120, {0.5: 0.2, 0.9: 0.5, 0.99: 1.0}, 0.15, 1080)
+    result = exceedance_greater([slow], 0.9, 0.001)
+    eps = math.sqrt(math.log(1000) / 2160)
+    assert result.exceeding == 61 and result.requests == 120
+    assert result.null_share == pytest.approx(0.1 + eps, rel=1e-12)
+    assert result.p_value == pytest.approx(binomial_sf(61, 120, 0.1 + eps), rel=1e-12)
+    assert result.p_value < 1e-15
+    # Only the p99 above it: 120 - ceil(118.8) + 1 = 2 requests, no evidence.
+    tail = QuantilePeriod(120, {0.5: 0.08, 0.9: 0.14, 0.99: 0.4}, 0.15, 1080)
+    assert exceedance_greater([tail], 0.9, 0.001).exceeding == 2
+    assert exceedance_greater([tail], 0.9, 0.001).p_value > 0.99
 
 
 def _latency(periods: dict[int, tuple[float, float, float]]) -> LatencySeries:
