@@ -2,9 +2,11 @@
 
 Told when each step starts (``start_step``), it judges the periods of that step:
 the window starts at the period holding the step's start, a period counts once
-``settle_seconds`` have passed since it ended, and the bake covers
+``settle_seconds`` have passed since it ended and CloudWatch has published its
+request counts (a late period is awaited, never taken as zero), and the bake covers
 ``bake_seconds // period_seconds`` periods (its looks). At most one
-GetMetricData call per poll, and none when no new period has completed.
+GetMetricData call per poll, and none when no new period has completed (while a
+complete period's data is late, each poll asks again).
 
 Verdicts map onto readings: any fail fires (roll back); before the last look
 the signal vouches (the window is still filling); once the bake's time is up
