@@ -233,8 +233,10 @@ def put_period(
 
 
 class TrafficFeed:
-    """Call it on each tick of a clock: pushes every period that ended since the last
-    call, split by the listener's weights as they are then (read with DescribeListeners)."""
+    """Call it on each tick of a clock: simulates every period that ended since the last
+    call, split by the listener's weights as they are then (read with DescribeListeners),
+    and pushes each ``publish_delay`` seconds after it ended, as CloudWatch publishes
+    the ALB's metrics (``PUBLISH_DELAY`` is the real delay; 0 pushes at once)."""
 
     def __init__(
         self,
@@ -247,20 +249,25 @@ class TrafficFeed:
         rps: float = 20.0,
         period: int = 60,
         seed: int = 11,
+        publish_delay: float = 0.0,
     ) -> None:
         self.cloudwatch, self.elbv2, self.outputs = cloudwatch, elbv2, outputs
         self.profiles, self.rps, self.period = profiles, rps, period
         self.rng = random.Random(seed)
         self.next = int(start // period) * period
+        self.publish_delay = publish_delay
+        self.unpublished: list[tuple[int, dict[Colour, PeriodCounts]]] = []
 
     def __call__(self, clock: Any) -> None:
         from generator.rollout.aws.alb import AlbListenerRouter
 
         now = clock.now()
-        if self.next + self.period > now:
-            return
-        weights = AlbListenerRouter(self.elbv2, self.outputs).read().weights
-        while self.next + self.period <= now:
-            counts = simulate_period(self.rng, self.rps, self.period, weights, self.profiles)
-            put_period(self.cloudwatch, self.outputs, self.next, counts)
-            self.next += self.period
+        if self.next + self.period <= now:
+            weights = AlbListenerRouter(self.elbv2, self.outputs).read().weights
+            while self.next + self.period <= now:
+                counts = simulate_period(self.rng, self.rps, self.period, weights, self.profiles)
+                self.unpublished.append((self.next, counts))
+                self.next += self.period
+        while self.unpublished and self.unpublished[0][0] + self.period + self.publish_delay <= now:
+            start, counts = self.unpublished.pop(0)
+            put_period(self.cloudwatch, self.outputs, start, counts)

@@ -11,7 +11,14 @@ import pytest
 from generator.colours import Colour
 from generator.config import Strategy
 from generator.config.analysis import Analysis
-from generator.demo.traffic import PeriodCounts, Profile, put_period, simulate_period
+from generator.demo.traffic import (
+    PUBLISH_DELAY,
+    PeriodCounts,
+    Profile,
+    TrafficFeed,
+    put_period,
+    simulate_period,
+)
 from generator.errors import ReleaseFailed
 from generator.events import EventBus
 from generator.journal.local import LocalStore
@@ -208,3 +215,30 @@ def test_a_late_period_is_awaited_not_taken_as_zero(aws, t0: float) -> None:
     decided = {v.check: v for v in signal.latest}
     assert decided["errors"].test == "fisher" and decided["latency"].test == "mean z"
     assert decided["latency"].verdict == "fail" and decided["latency"].canary == [80.0, 300.0]
+
+
+def test_gross_latency_is_rolled_back_on_the_first_minute_cloudwatch_publishes(
+    aws, tmp_path: Path, t0: float
+) -> None:
+    # The minute is published a minute after it ends; zdd asks from its end on
+    # (settle 0) and says it is waiting, then judges it as soon as it is there.
+    clock = FakeClock(t=t0)
+    slow = {"blue": Profile(0.01, 0.08), "green": Profile(0.01, 0.24)}
+    feed = TrafficFeed(
+        aws.client("cloudwatch"),
+        aws.client("elbv2"),
+        aws.outputs,
+        t0 - 60,
+        slow,
+        publish_delay=PUBLISH_DELAY,
+    )
+    clock.on_sleep.append(feed)
+    engine = _engine(aws, clock, tmp_path, Analysis(settle_seconds=0), aws.client("cloudwatch"))
+    with pytest.raises(ReleaseFailed, match="analysis failed: latency"):
+        engine.shift(SPEC)
+    assert aws.weights() == {"blue": 100, "green": 0}
+    dep = engine.store.load().history[-1]
+    said = " ".join(e.message for e in dep.events)
+    assert "waiting for CloudWatch data of 1 complete period(s)" in said
+    latency = {v.check: v for v in dep.step_verdicts[-1].verdicts}["latency"]
+    assert latency.test == "mean z" and latency.periods == 1
