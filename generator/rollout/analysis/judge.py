@@ -1,7 +1,8 @@
-"""Verdicts from series: the comparison with the live colour and the metric checks.
+"""Verdicts from series: the 5xx comparison with the live colour and the metric checks
+(latency's verdict, with its several tests, is in ``analysis.latency``).
 
 Pure functions. A window is the list of period starts judged so far; ``look``
-is how many of the bake's ``looks`` periods are complete. The comparison's
+is how many of the bake's ``looks`` periods have arrived. The comparison's
 significance level at each look comes from ``stats.look_alpha``, so a canary no
 worse than live fails a metric with probability at most ``alpha`` per step.
 """
