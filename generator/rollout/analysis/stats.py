@@ -336,12 +336,13 @@ class ExceedanceResult:
 
 
 def _above(period: QuantilePeriod) -> int:
-    """a's requests above b's threshold, at least: if a's k-quantile (the value of rank
-    ceil(k n)) exceeds it, the n - ceil(k n) + 1 values from that rank up do too."""
+    """a's requests above b's threshold, at least: if a's k-quantile exceeds it, so do
+    the values of rank ceil(k n) + 1 and up, n - ceil(k n) of them, whether the
+    percentile is the value of rank ceil(k n) or interpolated next to it."""
     over = [k for k, v in period.quantiles_a.items() if v > period.threshold_b]
     if not over:
         return 0
-    return period.count_a - math.ceil(min(over) * period.count_a) + 1
+    return max(0, period.count_a - math.ceil(min(over) * period.count_a))
 
 
 def exceedance_greater(
