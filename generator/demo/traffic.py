@@ -61,6 +61,8 @@ class PeriodCounts:
     latency_sum: float  # seconds, over all requests
     latency_p99: float  # of this period's requests (for static p99 alarms)
     latency_max: float | None = None  # the slowest request (None: publish max(p99, mean))
+    latency_p50: float | None = None  # percentiles as real CloudWatch serves them (moto
+    latency_p90: float | None = None  # cannot: not pushed, used by the benchmark directly)
 
 
 def poisson(rng: random.Random, lam: float) -> int:
@@ -103,11 +105,22 @@ def _normal_quantile(q: float) -> float:
     return (low + high) / 2
 
 
+def _sample_quantile(lat: random.Random, profile: Profile, q: float, n: int) -> float:
+    """A sample q-quantile of n requests from its asymptotic normal law (q below the
+    heavy tail's share: the body's quantile at q / (1 - tail_share))."""
+    level = q / (1 - profile.tail_share)
+    value = profile.latency_quantile(level)
+    z = math.log(value / profile.median_latency) / LATENCY_SIGMA
+    density = (1 - profile.tail_share) * math.exp(-z * z / 2)
+    density /= value * LATENCY_SIGMA * math.sqrt(2 * math.pi)
+    return max(0.0, lat.gauss(value, math.sqrt(q * (1 - q) / n) / density))
+
+
 def _latencies(
     rng: random.Random, lat: random.Random, n: int, profile: Profile
-) -> tuple[float, float, float]:
-    """Sum, p99 and maximum of ``n`` response times: drawn one by one up to
-    ``EXACT_DRAWS`` requests (so the three agree), from their large-sample laws above."""
+) -> tuple[float, float, float, float, float]:
+    """Sum, p50, p90, p99 and maximum of ``n`` response times: drawn one by one up to
+    ``EXACT_DRAWS`` requests (so they agree), from their large-sample laws above."""
     mean = profile.mean_latency
     sd = mean * math.sqrt(math.exp(LATENCY_SIGMA**2) - 1)
     tail = [
@@ -124,7 +137,8 @@ def _latencies(
     if n <= EXACT_DRAWS:
         mu = math.log(profile.median_latency)
         values = sorted([lat.lognormvariate(mu, LATENCY_SIGMA) for _ in range(body)] + tail)
-        return sum(values), values[math.ceil(0.99 * n) - 1], values[-1]
+        p50, p90 = values[math.ceil(0.5 * n) - 1], values[math.ceil(0.9 * n) - 1]
+        return sum(values), p50, p90, values[math.ceil(0.99 * n) - 1], values[-1]
     # The largest of the body's values: its CDF is F^body, so invert at U^(1/body).
     top = _NORMAL.inv_cdf(min(lat.random() ** (1 / body), 1 - 1e-16))
     slowest = profile.median_latency * math.exp(LATENCY_SIGMA * top)
@@ -133,7 +147,8 @@ def _latencies(
         rank = max(1, n // 100)  # the p99 is the rank-th slowest request
         if len(tail) >= rank:
             p99 = max(p99, sorted(tail)[-rank])
-    return approx_sum + sum(tail), p99, max(slowest, p99)
+    p50, p90 = _sample_quantile(lat, profile, 0.5, n), _sample_quantile(lat, profile, 0.9, n)
+    return approx_sum + sum(tail), p50, p90, p99, max(slowest, p99)
 
 
 def simulate_period(
@@ -158,9 +173,15 @@ def simulate_period(
             continue
         profile = profiles[colour]
         errors = binomial(rng, n, profile.error_rate)
-        total_s, p99, slowest = _latencies(rng, latency_rng or rng, n, profile)
+        total_s, p50, p90, p99, slowest = _latencies(rng, latency_rng or rng, n, profile)
         out[colour] = PeriodCounts(
-            n, errors, total_s * slowdown, p99 * slowdown, slowest * slowdown
+            n,
+            errors,
+            total_s * slowdown,
+            p99 * slowdown,
+            slowest * slowdown,
+            p50 * slowdown,
+            p90 * slowdown,
         )
     return out
 
