@@ -15,8 +15,9 @@ from generator.journal.archive import load_full
 from generator.journal.model import Deployment, LockInfo
 from generator.journal.protocol import DeploymentStore
 from generator.rollout.aws.alarms import AlarmWatcher
-from generator.rollout.aws.alb import AlbListenerRouter, aws_call
+from generator.rollout.aws.alb import aws_call
 from generator.rollout.aws.capacity import Savings, savings
+from generator.rollout.aws.rules import router_for
 from generator.rollout.ports import format_weights
 from generator.rollout.views.history import HistoryLine, history_lines, render_history
 from generator.rollout.views.verdicts import (
@@ -123,7 +124,7 @@ def gather_status(
 ) -> StatusReport:
     doc = load_full(store) if history else store.load()
     check_same_listener(doc.current, outputs.listener_arn)
-    state = AlbListenerRouter(elbv2, outputs).read()  # a listener that is gone: exit 4
+    state = router_for(elbv2, outputs).read()  # a route gone, or drift: exit 4
     alarms: dict[Colour, list[AlarmState]] = {}
     for colour in COLOURS:
         with aws_call("DescribeAlarms", f"the alarms of {colour}"):
