@@ -259,8 +259,6 @@ def test_each_stack_holds_only_its_rules_on_the_shared_listener(world: World) ->
     for rule in _rules(world, world.orders) + _rules(world, world.billing):
         assert world.weights(rule) == {"blue": 100, "green": 0}
     assert _snapshot(world.elbv2(), world.lb) == world.before  # nothing of it changed
-    replan = world.orders.zdd("plan")
-    assert replan.returncode == 0 and "(no changes)" in replan.stdout, replan.stdout + replan.stderr
 
 
 def test_plan_refuses_a_listener_that_does_not_exist(world: World, tmp_path: Path) -> None:
@@ -328,7 +326,9 @@ def test_two_releases_at_once_one_promoted_one_rolled_back(world: World, tmp_pat
     assert all("-green/" in a[0]["TargetGroupArn"] for a in header_actions)
     for key, actions in before.items():
         if key.startswith("rule:"):
-            assert [g["Weight"] for g in actions[0]["ForwardConfig"]["TargetGroups"]] == [100, 0]
+            groups = actions[0]["ForwardConfig"]["TargetGroups"]
+            weights = {g["TargetGroupArn"].split("/")[-2]: g["Weight"] for g in groups}
+            assert weights == {"orders-staging-blue": 100, "orders-staging-green": 0}
 
     # orders: every rule on green, read back; the header route now on the new idle colour.
     for rule in _rules(world, orders):
@@ -354,6 +354,9 @@ def test_two_releases_at_once_one_promoted_one_rolled_back(world: World, tmp_pat
 
 
 def test_a_foreign_rule_to_the_new_colour_during_a_bake_is_drift(world: World) -> None:
+    # Meanwhile (to save wall time) orders' stack, whose rules zdd moved, plans clean:
+    # Terraform owns the rules' conditions and ignores their weights.
+    replan = world.orders.start("plan")
     billing = world.billing
     tgs = billing.outputs()["target_group_arns"]
     script = (
@@ -379,6 +382,8 @@ def test_a_foreign_rule_to_the_new_colour_during_a_bake_is_drift(world: World) -
     assert billing.journal().get("current") is None
     assert billing.journal()["history"][-1]["status"] == "promoted"
     assert [world.weights(r) for r in _rules(world, billing)] == [{"blue": 0, "green": 100}]
+    out, err = replan.communicate(timeout=300)
+    assert replan.returncode == 0 and "(no changes)" in out, out + err
 
 
 def test_rollback_after_promotion_moves_every_route_back(world: World) -> None:
