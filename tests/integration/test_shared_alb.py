@@ -281,37 +281,33 @@ def test_plan_refuses_a_listener_that_does_not_exist(world: World, tmp_path: Pat
     assert not (tmp_path / "build").exists()  # nothing rendered or planned
 
 
+def _meeting_hooks(world: World, tmp_path: Path) -> Path:
+    """orders records what its routes forward to before any weight moves; both services
+    meet in post_step; billing then fails its check. Returns where orders' record goes."""
+    seen, read_routes = tmp_path / "routes-seen.json", tmp_path / "read_routes.py"
+    read_routes.write_text(READ_ROUTES)
+    world.orders.outputs()
+    flags = {name: tmp_path / f"{name}-moving" for name in ("orders", "billing")}
+    meet = {
+        name: RENDEZVOUS.format(mine=flags[name], theirs=flags[other])
+        for name, other in (("orders", "billing"), ("billing", "orders"))
+    }
+    record = [sys.executable, str(read_routes), str(world.orders.outputs_file), str(seen)]
+    world.orders.edit(
+        hooks={
+            "post_test_traffic": [{"command": record}],
+            "post_step": [{"command": ["sh", "-c", meet["orders"]]}],
+        }
+    )
+    world.billing.edit(
+        hooks={"post_step": [{"command": ["sh", "-c", meet["billing"] + " && exit 1"]}]}
+    )
+    return seen
+
+
 def test_two_releases_at_once_one_promoted_one_rolled_back(world: World, tmp_path: Path) -> None:
     orders, billing = world.orders, world.billing
-    seen = tmp_path / "routes-seen.json"
-    read_routes = tmp_path / "read_routes.py"
-    read_routes.write_text(READ_ROUTES)
-    orders.outputs()
-    outputs = orders.outputs_file
-    orders_flag, billing_flag = tmp_path / "orders-moving", tmp_path / "billing-moving"
-    orders.edit(
-        hooks={
-            "post_test_traffic": [
-                {"command": [sys.executable, str(read_routes), str(outputs), str(seen)]}
-            ],
-            "post_step": [
-                {"command": ["sh", "-c", RENDEZVOUS.format(mine=orders_flag, theirs=billing_flag)]}
-            ],
-        }
-    )
-    billing.edit(  # meets orders, then fails its check: a rollback
-        hooks={
-            "post_step": [
-                {
-                    "command": [
-                        "sh",
-                        "-c",
-                        RENDEZVOUS.format(mine=billing_flag, theirs=orders_flag) + " && exit 1",
-                    ]
-                }
-            ]
-        }
-    )
+    seen = _meeting_hooks(world, tmp_path)
     running = [orders.start("shift"), billing.start("shift")]
     results = [(p.wait(timeout=300), *p.communicate()) for p in running]
     assert results[0][0] == 0, results[0][2][-3000:]
@@ -337,20 +333,20 @@ def test_two_releases_at_once_one_promoted_one_rolled_back(world: World, tmp_pat
         assert world.weights(rule) == {"blue": 1}
     # billing: rolled back, its rule untouched by orders' release and back on blue.
     assert [world.weights(r) for r in _rules(world, billing)] == [{"blue": 100, "green": 0}]
+    _each_sees_only_its_own(world)
 
-    o, b = orders.journal()["history"], billing.journal()["history"]
+
+def _each_sees_only_its_own(world: World) -> None:
+    o, b = world.orders.journal()["history"], world.billing.journal()["history"]
     assert [d["status"] for d in o] == ["promoted"]
     assert [d["status"] for d in b] == ["rolled_back"]
     # The two leases overlapped: each release started before the other finished.
     assert o[0]["started_at"] < b[0]["finished_at"] and b[0]["started_at"] < o[0]["finished_at"]
     assert _snapshot(world.elbv2(), world.lb) == world.before
-
-    for service in (orders, billing):
+    for service, mine, theirs in ((world.orders, o, b), (world.billing, b, o)):
         history = service.zdd("status", "--history")
         assert history.returncode == 0, history.stderr
-        assert json.dumps(o[0]["id"] if service is orders else b[0]["id"])[1:-1] in history.stdout
-        other_id = (b if service is orders else o)[0]["id"]
-        assert other_id not in history.stdout
+        assert mine[0]["id"] in history.stdout and theirs[0]["id"] not in history.stdout
 
 
 def test_a_foreign_rule_to_the_new_colour_during_a_bake_is_drift(world: World) -> None:

@@ -125,3 +125,34 @@ def test_the_hooks_get_the_header(tmp_path: Path) -> None:
     assert base["ZDD_TEST_HEADER_VALUE"] == "idle"
     assert "ZDD_TEST_URL" not in base  # no test listener on an existing load balancer
     assert base["ZDD_PRODUCTION_URL"] == "http://shared-1.eu-west-1.elb.amazonaws.com:80"
+
+
+def test_plan_time_check_names_a_missing_listener(aws) -> None:  # type: ignore[no-untyped-def]
+    from generator.errors import InputError
+    from generator.infra.existing_lb import check_existing_listeners
+
+    elbv2 = aws.client("elbv2")
+    listener = aws.outputs.listener_arn
+    lb = elbv2.describe_listeners(ListenerArns=[listener])["Listeners"][0]["LoadBalancerArn"]
+    env = load_environment(ORDERS)
+    found = env.model_copy(
+        update={
+            "load_balancer": env.load_balancer.model_copy(
+                update={"arn": lb, "listener_arn": listener, "extra_listener_arns": []}
+            )
+        }
+    )
+    check_existing_listeners(elbv2, found, "orders.yaml")  # exists: nothing to say
+    gone = listener[:-4] + "beef"
+    missing = found.model_copy(
+        update={
+            "load_balancer": found.load_balancer.model_copy(update={"extra_listener_arns": [gone]})
+        }
+    )
+    with pytest.raises(InputError) as caught:
+        check_existing_listeners(elbv2, missing, "orders.yaml")
+    assert str(caught.value) == (
+        f"orders.yaml: load_balancer.extra_listener_arns.0: no listener {gone} of load balancer "
+        f"{lb} in eu-west-1 (check the ARN, the account and the region)"
+    )
+    assert caught.value.exit_code == 2

@@ -43,26 +43,15 @@ class RouteWorld:
         return dict(AlbRuleRouter(self.elbv2, self.outputs, arn).read().weights)
 
 
-@pytest.fixture
-def routes(aws) -> Iterator[RouteWorld]:  # type: ignore[no-untyped-def]
-    """The staging world's target groups behind two new listeners of its load balancer,
-    each with the service's host rule (priority 10) and a header route (priority 5), plus
-    another service's rule (priority 20) on the first listener."""
-    elbv2 = aws.client("elbv2")
-    out = aws.outputs
-    lb = elbv2.describe_listeners(ListenerArns=[out.listener_arn])["Listeners"][0]
-    fixed = [{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}]
-    listeners = [
-        elbv2.create_listener(
-            LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=port, DefaultActions=fixed
-        )["Listeners"][0]["ListenerArn"]
-        for port in (9081, 9082)
-    ]
+def _service_rules(
+    elbv2: Any, listeners: list[str], tgs: dict[str, str]
+) -> tuple[list[str], list[str]]:
+    """On each listener, the service's host rule (priority 10, all on blue) and its header
+    route (priority 5, to green, the idle colour)."""
     host = [{"Field": "host-header", "HostHeaderConfig": {"Values": ["shop.example.com"]}}]
     header = [
         {"Field": "http-header", "HttpHeaderConfig": {"HttpHeaderName": "X-C", "Values": ["1"]}}
     ]
-    tgs = out.target_group_arns
     rules, headers = [], []
     for listener in listeners:
         rules.append(
@@ -78,6 +67,26 @@ def routes(aws) -> Iterator[RouteWorld]:  # type: ignore[no-untyped-def]
                 Actions=[{"Type": "forward", "TargetGroupArn": tgs["green"]}],
             )["Rules"][0]["RuleArn"]
         )
+    return rules, headers
+
+
+@pytest.fixture
+def routes(aws) -> Iterator[RouteWorld]:  # type: ignore[no-untyped-def]
+    """The staging world's target groups behind two new listeners of its load balancer,
+    each with the service's host rule (priority 10) and a header route (priority 5), plus
+    another service's rule (priority 20) on the first listener."""
+    elbv2 = aws.client("elbv2")
+    out = aws.outputs
+    lb = elbv2.describe_listeners(ListenerArns=[out.listener_arn])["Listeners"][0]
+    fixed = [{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}]
+    listeners = [
+        elbv2.create_listener(
+            LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=port, DefaultActions=fixed
+        )["Listeners"][0]["ListenerArn"]
+        for port in (9081, 9082)
+    ]
+    rules, headers = _service_rules(elbv2, listeners, out.target_group_arns)
+    tgs = out.target_group_arns
     other_tg = elbv2.create_target_group(
         Name="neighbour", Protocol="HTTP", Port=80, VpcId=_vpc(elbv2, tgs["blue"])
     )["TargetGroups"][0]["TargetGroupArn"]
