@@ -247,3 +247,28 @@ def test_a_foreign_rule_added_during_a_bake_stops_the_release_as_drift(
     assert added and added[0] in str(caught.value)
     current = store.load().current
     assert current is not None and not current.terminal  # unfinished: a human decides
+
+
+def test_a_default_route_is_held_to_the_same_checks(aws, clock, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """What a stack rendered today says (`routes` with one default route): the release
+    works as before, and a rule added to its listener that forwards to a colour is drift."""
+    elbv2 = aws.client("elbv2")
+    outputs = aws.outputs.model_copy(
+        update={"routes": [Route(listener_arn=aws.outputs.listener_arn, kind="default")]}
+    )
+    store = LocalStore(tmp_path / ".zdd", "shop", "staging", clock=clock.now)
+    assert engine_for(aws, clock, store, outputs=outputs).shift(SPEC).status == "promoted"
+    assert aws.weights() == GREEN
+    elbv2.create_rule(
+        ListenerArn=aws.outputs.listener_arn,
+        Priority=1,
+        Conditions=[{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/*"]}}],
+        Actions=[{"Type": "forward", "TargetGroupArn": aws.outputs.target_group_arns["blue"]}],
+    )
+    try:
+        with pytest.raises(DriftError, match="is not zdd's and forwards to blue"):
+            router_for(elbv2, outputs).read()
+    finally:
+        for rule in elbv2.describe_rules(ListenerArn=aws.outputs.listener_arn)["Rules"]:
+            if not rule["IsDefault"]:
+                elbv2.delete_rule(RuleArn=rule["RuleArn"])
