@@ -124,6 +124,18 @@ class RouteSetRouter:
         self._states = states
         return ListenerState(self.arn, states[0].action, dict(states[0].weights))
 
+    def route_lines(self) -> list[str]:
+        """Each route as last read (``read`` first), then where each header route points."""
+        states = self._states or []
+        kinds = {r.rule_arn or r.listener_arn: r.kind for r in self.outputs.all_routes}
+        lines = [
+            f"{kinds.get(s.arn, 'default')} {s.arn}: {format_weights(s.weights)}" for s in states
+        ]
+        headers = [r for r in self.outputs.all_routes if r.kind == "header" and r.rule_arn]
+        for route, colour in zip(headers, header_target(self.elbv2, self.outputs), strict=True):
+            lines.append(f"header {route.rule_arn}: to {colour}")
+        return lines
+
     def foreign_rules(self) -> list[str]:
         """One line per rule, not zdd's, on a route's listener that forwards to a colour."""
         ours = {r.rule_arn for r in self.outputs.all_routes if r.rule_arn}

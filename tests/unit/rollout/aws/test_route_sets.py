@@ -272,3 +272,19 @@ def test_a_default_route_is_held_to_the_same_checks(aws, clock, tmp_path: Path) 
         for rule in elbv2.describe_rules(ListenerArn=aws.outputs.listener_arn)["Rules"]:
             if not rule["IsDefault"]:
                 elbv2.delete_rule(RuleArn=rule["RuleArn"])
+
+
+def test_status_shows_every_route_read_back(aws, routes: RouteWorld, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from generator.rollout.views.status import gather_status, render_status
+
+    store = LocalStore(tmp_path / ".zdd", "shop", "staging")
+    report = gather_status(routes.elbv2, aws.client("cloudwatch"), routes.outputs, store)
+    text = render_status(report)
+    assert text.splitlines()[0].startswith("live colour: blue")
+    for rule in routes.rules:
+        assert f"  route rule {rule}: blue 100% / green 0%" in text
+    for header in routes.headers:
+        assert f"  route header {header}: to green" in text
+    assert report.to_dict()["routes"] == [
+        line.strip()[len("route ") :] for line in text.splitlines() if line.startswith("  route ")
+    ]
