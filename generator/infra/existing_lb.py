@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from generator.config import Environment
 from generator.errors import AwsError, InputError
@@ -39,3 +39,51 @@ def check_existing_listeners(
                 f"{source}: load_balancer.{field}: no listener {arn} of load balancer "
                 f"{lb.arn} in {env.region} (check the ARN, the account and the region)"
             )
+        _check_priorities(elbv2, env, source, arn)
+
+
+def _check_priorities(
+    elbv2: ElasticLoadBalancingv2Client, env: Environment, source: str, listener: str
+) -> None:
+    """The rule's (and header route's) priority is free on ``listener``, or this service's
+    already (its rules carry the stack's ``zdd:service`` and ``zdd:environment`` tags):
+    CreateRule would fail with PriorityInUse half way through an apply."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    lb = env.load_balancer
+    wanted = {lb.rule.priority: "rule.priority"} if lb.rule else {}
+    if lb.header_route is not None:
+        wanted[lb.header_route.priority] = "header_route.priority"
+    try:
+        rules = _rules(elbv2, listener)
+        taken = [
+            r for r in rules if r.get("Priority", "").isdigit() and int(r["Priority"]) in wanted
+        ]
+        tags = (
+            elbv2.describe_tags(ResourceArns=[r["RuleArn"] for r in taken])["TagDescriptions"]
+            if taken
+            else []
+        )
+    except (BotoCoreError, ClientError) as exc:
+        raise AwsError(f"DescribeRules on {listener} failed: {exc}") from None
+    mine = {"zdd:service": env.service, "zdd:environment": env.name}
+    tags_of = {d.get("ResourceArn"): d.get("Tags", []) for d in tags}
+    for rule in taken:
+        found = {t["Key"]: t.get("Value") for t in tags_of.get(rule["RuleArn"], [])}
+        if any(found.get(k) != v for k, v in mine.items()):
+            priority = int(rule["Priority"])
+            raise InputError(
+                f"{source}: load_balancer.{wanted[priority]}: {priority} is taken on listener "
+                f"{listener} by rule {rule['RuleArn']}, which is not this service's "
+                "(choose a free priority)"
+            )
+
+
+def _rules(elbv2: ElasticLoadBalancingv2Client, listener: str) -> list[Any]:
+    rules: list[Any] = []
+    page = elbv2.describe_rules(ListenerArn=listener)
+    rules.extend(page.get("Rules", []))
+    while page.get("NextMarker"):
+        page = elbv2.describe_rules(ListenerArn=listener, Marker=page["NextMarker"])
+        rules.extend(page.get("Rules", []))
+    return rules

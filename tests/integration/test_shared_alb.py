@@ -347,6 +347,7 @@ def _each_sees_only_its_own(world: World) -> None:
         history = service.zdd("status", "--history")
         assert history.returncode == 0, history.stderr
         assert mine[0]["id"] in history.stdout and theirs[0]["id"] not in history.stdout
+        assert f"route rule {_rules(world, service)[0]}: " in history.stdout
 
 
 def test_a_foreign_rule_to_the_new_colour_during_a_bake_is_drift(world: World) -> None:

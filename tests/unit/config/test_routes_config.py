@@ -156,3 +156,42 @@ def test_plan_time_check_names_a_missing_listener(aws) -> None:  # type: ignore[
         f"{lb} in eu-west-1 (check the ARN, the account and the region)"
     )
     assert caught.value.exit_code == 2
+
+
+def test_plan_time_check_refuses_a_priority_another_rule_holds(aws) -> None:  # type: ignore[no-untyped-def]
+    from generator.errors import InputError
+    from generator.infra.existing_lb import check_existing_listeners
+
+    elbv2 = aws.client("elbv2")
+    listener = aws.outputs.listener_arn
+    lb = elbv2.describe_listeners(ListenerArns=[listener])["Listeners"][0]["LoadBalancerArn"]
+    env = load_environment(ORDERS)
+    env = env.model_copy(
+        update={
+            "load_balancer": env.load_balancer.model_copy(
+                update={"arn": lb, "listener_arn": listener, "extra_listener_arns": []}
+            )
+        }
+    )
+    rule = elbv2.create_rule(
+        ListenerArn=listener,
+        Priority=10,
+        Conditions=[{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/x/*"]}}],
+        Actions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}],
+    )["Rules"][0]["RuleArn"]
+    try:
+        with pytest.raises(InputError) as caught:
+            check_existing_listeners(elbv2, env, "orders.yaml")
+        assert str(caught.value).startswith(
+            f"orders.yaml: load_balancer.rule.priority: 10 is taken on listener {listener} "
+            f"by rule {rule}, which is not this service's"
+        )
+        # The service's own rule (tagged by its stack) holds it on a second plan: fine.
+        tags = [
+            {"Key": "zdd:service", "Value": "orders"},
+            {"Key": "zdd:environment", "Value": "staging"},
+        ]
+        elbv2.add_tags(ResourceArns=[rule], Tags=tags)
+        check_existing_listeners(elbv2, env, "orders.yaml")
+    finally:
+        elbv2.delete_rule(RuleArn=rule)
