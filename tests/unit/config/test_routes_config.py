@@ -195,3 +195,15 @@ def test_plan_time_check_refuses_a_priority_another_rule_holds(aws) -> None:  # 
         check_existing_listeners(elbv2, env, "orders.yaml")
     finally:
         elbv2.delete_rule(RuleArn=rule)
+
+
+def test_deploy_checks_the_listeners_before_terraform(aws, run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    elbv2 = aws.client("elbv2")
+    listener = aws.outputs.listener_arn
+    lb = elbv2.describe_listeners(ListenerArns=[listener])["Listeners"][0]["LoadBalancerArn"]
+    gone = listener[:-4] + "beef"
+    path = _write(tmp_path, arn=lb, listener_arn=gone, extra_listener_arns=[])
+    result = run_cli("deploy", "--version", "1.1.0", "--env", str(path), cwd=tmp_path)
+    assert result.exit_code == 2, result.stderr
+    assert f"load_balancer.listener_arn: no listener {gone}" in result.stderr
+    assert not (tmp_path / "build").exists()
