@@ -1,8 +1,9 @@
 """The ALB router: what moves production traffic between the colours on AWS.
 
 The engine only knows the ``TrafficRouter`` port (``rollout.ports``). ``AlbListenerRouter`` sets
-the forward weights of an ALB listener's default action; a router for listener
-rules (or another load balancer) is a new module in ``aws/`` plus one line of wiring.
+the forward weights of an ALB listener's default action; ``aws/rules.py`` holds the router
+of listener rules and the route set that moves all of a service's routes together (another
+load balancer would be a new module in ``aws/`` plus one line of wiring).
 """
 
 from __future__ import annotations
