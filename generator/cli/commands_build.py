@@ -134,6 +134,13 @@ def plan(
     from generator.pipeline.plan_report import report_plan
 
     model = load_env(env)
+    if model.load_balancer.existing:  # before Terraform: one line, exit 2
+        from generator.aws import AwsClients
+        from generator.config.load import display_path, resolve_env_path
+        from generator.infra.existing_lb import check_existing_listeners
+
+        elbv2 = AwsClients.from_environment(profile, model.region).elbv2
+        check_existing_listeners(elbv2, model, display_path(resolve_env_path(env)))
     directory = default_stack_dir(model, stack_dir)
     out = out or saved_plan_path(directory)
     guarded = plan_stack(

@@ -35,6 +35,7 @@ from generator.errors import InputError
 
 if TYPE_CHECKING:
     from generator.config import Strategy
+    from generator.journal.model import Deployment
     from generator.rollout.release import ReleaseContext
 
 
@@ -119,19 +120,20 @@ def deploy(
     )
     strat = _strategy(ctx, strategy, steps, bake, poll)
     directory = default_stack_dir(ctx.env, stack_dir)
-    finish(
-        ctx,
-        json_mode,
-        "deploy",
-        lambda: release.deploy(
-            ctx,
-            version,
-            directory,
-            strat,
-            break_lock=break_lock,
-            echo=echo_to_stderr(),
-        ),
-    )
+
+    def run() -> Deployment | None:
+        if ctx.env.load_balancer.existing:  # before Terraform, as `zdd plan` does
+            from generator.config.load import display_path, resolve_env_path
+            from generator.infra.existing_lb import check_existing_listeners
+
+            check_existing_listeners(
+                ctx.clients.elbv2, ctx.env, display_path(resolve_env_path(env))
+            )
+        return release.deploy(
+            ctx, version, directory, strat, break_lock=break_lock, echo=echo_to_stderr()
+        )
+
+    finish(ctx, json_mode, "deploy", run)
 
 
 def status(

@@ -9,6 +9,7 @@ from pydantic import Field, field_validator, model_validator
 
 from generator.config.base import ACM_ARN, S3_BUCKET, Model, Port, check_aws_name
 from generator.config.network import check_cidrs
+from generator.config.routes import SECURITY_GROUP_ID, HeaderRoute, RuleRoute, check_existing
 
 WEB_ACL_ARN = re.compile(
     r"^arn:aws(?:-[a-z]+)*:wafv2:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:regional/webacl/"
@@ -86,6 +87,51 @@ class LoadBalancer(Model):
     web_acl_arn: str | None = Field(
         None, description="WAFv2 web ACL (regional, same region) to associate with the ALB"
     )
+    arn: str | None = Field(
+        None, description="An existing ALB to share instead of creating one (needs listener_arn)"
+    )
+    listener_arn: str | None = Field(
+        None, description="With arn: the existing listener the service's rule is added to"
+    )
+    extra_listener_arns: list[str] = Field(
+        default_factory=list,
+        description="With arn: more listeners of it with the same rule, moved in lockstep",
+    )
+    security_group_id: str | None = Field(
+        None, description="With arn: its security group (default: the ALB's first one)"
+    )
+    rule: RuleRoute | None = Field(
+        None, description="With arn: the service's listener rule (priority, hosts, paths)"
+    )
+    header_route: HeaderRoute | None = Field(
+        None, description="With arn: a rule sending a header (or cookie) to the idle colour"
+    )
+
+    @property
+    def existing(self) -> bool:
+        """Whether the load balancer is an existing one (the stack renders only rules)."""
+        return self.arn is not None
+
+    @property
+    def listener_arns(self) -> list[str]:
+        """Every listener the service's rule is on, the production one first."""
+        return ([self.listener_arn] if self.listener_arn else []) + list(self.extra_listener_arns)
+
+    @field_validator("security_group_id")
+    @classmethod
+    def _sg(cls, v: str | None) -> str | None:
+        if v is not None and not SECURITY_GROUP_ID.match(v):
+            raise ValueError("must be a security group id: sg- and 8 or 17 hex digits")
+        return v
+
+    @model_validator(mode="after")
+    def _existing(self) -> LoadBalancer:
+        if self.security_group_id is not None and self.arn is None:
+            raise ValueError("security_group_id needs arn (an existing load balancer)")
+        check_existing(
+            self.arn, self.listener_arns, self.rule, self.header_route, self.model_fields_set
+        )
+        return self
 
     @field_validator("test_listener_cidrs")
     @classmethod

@@ -142,7 +142,8 @@ class Environment(Model):
 
     @model_validator(mode="after")
     def _alb_subnets(self) -> Environment:
-        if not self.load_balancer.internal and self.network.alb_subnet_ids is None:
+        lb = self.load_balancer
+        if not lb.existing and not lb.internal and self.network.alb_subnet_ids is None:
             raise ValueError(
                 "network.alb_subnet_ids: an internet-facing load balancer needs its own public "
                 "subnets; the tasks stay in network.subnet_ids (private, no public IP)"
@@ -167,7 +168,9 @@ class Environment(Model):
     @model_validator(mode="after")
     def _same_region_arns(self) -> Environment:
         """A web ACL and alarm topics must be where the ALB and its alarms are."""
-        found = [("load_balancer.web_acl_arn", self.load_balancer.web_acl_arn)]
+        lb = self.load_balancer
+        found = [("load_balancer.web_acl_arn", lb.web_acl_arn), ("load_balancer.arn", lb.arn)]
+        found += [("load_balancer.listener_arn", arn) for arn in lb.listener_arns]
         found += [("alarms.actions", arn) for arn in self.alarms.actions]
         for field, arn in found:
             if arn is not None and arn.split(":")[3] != self.region:

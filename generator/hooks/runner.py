@@ -46,9 +46,13 @@ class HookRunner:
     production_url: str | None = None
     ecs_services: dict[Colour, tuple[str, str]] = field(default_factory=dict)
     clients: HookClients = field(default_factory=HookClients)
+    # The header route (name, value): requests carrying it reach the idle colour.
+    test_header: tuple[str, str] | None = None
 
     def base_env(self) -> dict[str, str]:
         env = {"ZDD_TEST_URL": self.test_url or "", "ZDD_PRODUCTION_URL": self.production_url or ""}
+        if self.test_header is not None:
+            env["ZDD_TEST_HEADER_NAME"], env["ZDD_TEST_HEADER_VALUE"] = self.test_header
         return {k: v for k, v in env.items() if v}
 
     def run(
@@ -156,9 +160,16 @@ def hook_runner_for(
     }
     for colour, ref in (outputs.ecs_services or {}).items():
         services[colour] = (ref.cluster, ref.service)
+    header = env.load_balancer.header_route
     return HookRunner(
         cwd=cwd,
-        test_url=f"{scheme}://{host}:{env.load_balancer.test_listener_port}",
+        # An existing load balancer has no test listener: testers use the header route.
+        test_url=(
+            None
+            if outputs.test_listener_arn is None
+            else f"{scheme}://{host}:{env.load_balancer.test_listener_port}"
+        ),
+        test_header=None if header is None else (header.header_name, header.header_value),
         production_url=f"{scheme}://{host}:{env.load_balancer.port}",
         ecs_services=services,
         clients=clients or HookClients(),

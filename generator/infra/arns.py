@@ -18,7 +18,15 @@ def check_outputs(outputs: StackOutputs, region: str, source: str = "stack outpu
     """Raise InputError (exit 2) for an ARN that is garbage or of another region."""
     arns = {
         "listener_arn": (outputs.listener_arn, LISTENER_ARN, "an ELB listener ARN"),
-        "test_listener_arn": (outputs.test_listener_arn, LISTENER_ARN, "an ELB listener ARN"),
+        **(
+            {"test_listener_arn": (outputs.test_listener_arn, LISTENER_ARN, "an ELB listener ARN")}
+            if outputs.test_listener_arn is not None
+            else {}
+        ),
+        **{
+            f"routes.{i}.listener_arn": (route.listener_arn, LISTENER_ARN, "an ELB listener ARN")
+            for i, route in enumerate(outputs.routes or [])
+        },
         **{
             f"target_group_arns.{colour}": (arn, TARGET_GROUP_ARN, "a target group ARN")
             for colour, arn in outputs.target_group_arns.items()

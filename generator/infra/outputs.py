@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
@@ -23,6 +23,17 @@ class EcsService(BaseModel):
     service: str
 
 
+class Route(BaseModel):
+    """One place zdd moves weights: a listener's default action (``rule_arn`` null), a
+    listener rule, or a header route (a rule forwarding to the idle colour)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    listener_arn: str
+    rule_arn: str | None = None
+    kind: Literal["default", "rule", "header"]
+
+
 class StackOutputs(BaseModel):
     """What ``terraform output -json`` of a rendered stack returns.
 
@@ -34,7 +45,7 @@ class StackOutputs(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     listener_arn: str
-    test_listener_arn: str
+    test_listener_arn: str | None = None  # none on an existing load balancer
     target_group_arns: dict[Colour, str]
     alarm_names: dict[Colour, list[str]]
     load_balancer_dns_name: str
@@ -43,6 +54,8 @@ class StackOutputs(BaseModel):
     # CloudWatch dimensions of the ALB's metrics (``analysis``); optional for older files.
     load_balancer_arn_suffix: str | None = None
     target_group_arn_suffixes: dict[Colour, str] | None = None
+    # Every route of the service; absent from older files: the listener's default action.
+    routes: list[Route] | None = None
 
     @field_validator(
         "target_group_arns", "alarm_names", "versions", "ecs_services", "target_group_arn_suffixes"
@@ -73,6 +86,18 @@ class StackOutputs(BaseModel):
             raise ValueError(found[0])
         return self
 
+    @property
+    def all_routes(self) -> list[Route]:
+        """The routes, or the one a stack without a ``routes`` output has."""
+        if self.routes is not None:
+            return list(self.routes)
+        return [Route(listener_arn=self.listener_arn, kind="default")]
+
+    @property
+    def weighted_routes(self) -> list[Route]:
+        """The routes whose weights move in a release (not the header routes)."""
+        return [r for r in self.all_routes if r.kind != "header"]
+
     def colour_of_target_group(self, arn: str) -> Colour | None:
         for colour, tg in self.target_group_arns.items():
             if tg == arn:
@@ -82,6 +107,8 @@ class StackOutputs(BaseModel):
     def to_terraform_json(self) -> str:
         """The same format as ``terraform output -json``, for ``--outputs FILE``."""
         data = self.model_dump(exclude_none=True)
+        if self.routes is not None:  # a default route's rule_arn is null, not absent
+            data["routes"] = [r.model_dump() for r in self.routes]
         types: dict[str, Any] = {
             "listener_arn": "string",
             "test_listener_arn": "string",
@@ -94,6 +121,10 @@ class StackOutputs(BaseModel):
             "ecs_services": [
                 "object",
                 {c: ["object", {"cluster": "string", "service": "string"}] for c in COLOURS},
+            ],
+            "routes": [
+                "list",
+                ["object", {"kind": "string", "listener_arn": "string", "rule_arn": "string"}],
             ],
         }
         wrapped = {k: {"sensitive": False, "type": types[k], "value": v} for k, v in data.items()}
@@ -146,7 +177,7 @@ _LISTENER_LB = re.compile(r":listener/((?:app|net)/[^/]+/[^/]+)/[^/]+$")
 
 def contradictions(outputs: StackOutputs) -> list[str]:
     """``FIELD: what is wrong`` for each contradiction in ``outputs``; empty when coherent."""
-    found = _listeners(outputs) + _target_groups(outputs) + _alarms(outputs)
+    found = _listeners(outputs) + _target_groups(outputs) + _alarms(outputs) + _routes(outputs)
     if outputs.ecs_services is not None:
         blue, green = outputs.ecs_services["blue"], outputs.ecs_services["green"]
         if (blue.cluster, blue.service) == (green.cluster, green.service):
@@ -159,6 +190,8 @@ def contradictions(outputs: StackOutputs) -> list[str]:
 
 def _listeners(outputs: StackOutputs) -> list[str]:
     prod, test = outputs.listener_arn, outputs.test_listener_arn
+    if test is None:
+        return []
     if prod == test:
         return [
             "test_listener_arn: is the production listener (listener_arn); the test listener "
@@ -186,10 +219,8 @@ def _target_groups(outputs: StackOutputs) -> list[str]:
         return [
             "target_group_arns: blue and green are the same target group; each colour needs its own"
         ]
-    if tgs["blue"] in (outputs.listener_arn, outputs.test_listener_arn) or tgs["green"] in (
-        outputs.listener_arn,
-        outputs.test_listener_arn,
-    ):
+    listeners = (outputs.listener_arn, outputs.test_listener_arn)
+    if tgs["blue"] in listeners or tgs["green"] in listeners:
         return ["target_group_arns: a colour's target group is one of the listeners"]
     suffixes = outputs.target_group_arn_suffixes
     if suffixes is None:
@@ -211,3 +242,44 @@ def _alarms(outputs: StackOutputs) -> list[str]:
         ]
     empty = [name for names in outputs.alarm_names.values() for name in names if not name.strip()]
     return ["alarm_names: an alarm name is empty"] if empty else []
+
+
+# A rule ARN: ``listener-rule/app/NAME/LB_ID/LISTENER_ID/RULE_ID``; its listener is the
+# same path under ``listener/``.
+_RULE_LISTENER = re.compile(r"^(.*):listener-rule/((?:app|net)/[^/]+/[^/]+/[^/]+)/[^/]+$")
+
+
+def _routes(outputs: StackOutputs) -> list[str]:
+    routes = outputs.routes
+    if routes is None:
+        return []
+    weighted = [r for r in routes if r.kind != "header"]
+    if not weighted:
+        return ["routes: no default or rule route (nothing for zdd to move)"]
+    if len({r.kind for r in weighted}) != 1 or (
+        weighted[0].kind == "default" and len(weighted) > 1
+    ):
+        return ["routes: mixes default and rule routes, or has several default routes"]
+    if outputs.listener_arn not in {r.listener_arn for r in weighted}:
+        return ["routes: none is on listener_arn (the production listener)"]
+    seen: set[tuple[str, str | None]] = set()
+    for i, route in enumerate(routes):
+        if (route.kind == "default") != (route.rule_arn is None):
+            return [
+                f"routes.{i}: a {route.kind} route needs rule_arn "
+                + ("null" if route.kind == "default" else "set")
+            ]
+        if route.listener_arn == outputs.test_listener_arn:
+            return [f"routes.{i}: is on the test listener"]
+        if (route.listener_arn, route.rule_arn) in seen:
+            return [f"routes.{i}: listed twice"]
+        seen.add((route.listener_arn, route.rule_arn))
+        match = _RULE_LISTENER.match(route.rule_arn or "")
+        if route.rule_arn is not None and (
+            match is None or f"{match.group(1)}:listener/{match.group(2)}" != route.listener_arn
+        ):
+            return [f"routes.{i}: rule {route.rule_arn} is not a rule of {route.listener_arn}"]
+    headers = {r.listener_arn for r in routes if r.kind == "header"}
+    if headers - {r.listener_arn for r in weighted}:
+        return ["routes: a header route is on a listener without the service's rule"]
+    return []

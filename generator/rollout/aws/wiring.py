@@ -19,8 +19,8 @@ from generator.infra.outputs import StackOutputs
 from generator.journal.protocol import DeploymentStore, Owner
 from generator.rollout.analysis.queries import Dimensions
 from generator.rollout.aws.alarms import CloudWatchAlarms
-from generator.rollout.aws.alb import AlbListenerRouter
 from generator.rollout.aws.metric_analysis import MetricAnalysis
+from generator.rollout.aws.rules import router_for
 from generator.rollout.aws.targets import HealthyTargets
 from generator.rollout.engine.context import EngineSettings, RunContext
 from generator.rollout.engine.engine import Engine
@@ -73,7 +73,7 @@ def run_context(
     owner: Owner | None = None,
     env_dir: Path | None = None,
 ) -> RunContext:
-    """The collaborators of a release of ``env`` on AWS: ALB listener router, alarms,
+    """The collaborators of a release of ``env`` on AWS: the routes' router, alarms,
     target health (and metric analysis when configured), the journal, hooks.
 
     Strategy (poll, grace, gate timeout), stickiness, analysis and hooks all come from
@@ -82,7 +82,7 @@ def run_context(
     strategy = env.strategy
     clock = clock or SystemClock()
     return RunContext(
-        router=AlbListenerRouter(clients.elbv2, outputs, stickiness=env.load_balancer.stickiness),
+        router=router_for(clients.elbv2, outputs, stickiness=env.load_balancer.stickiness),
         signals=(
             *default_signals(clients.elbv2, clients.cloudwatch, outputs, strategy),
             *analysis_signals(clients.cloudwatch, outputs, env.analysis, clock),
@@ -128,9 +128,9 @@ def build_engine(
 
 
 def listener_reader(elbv2: ElasticLoadBalancingv2Client) -> LiveReader:
-    """The live colour of a stack, read from its production listener."""
+    """The live colour of a stack, read from every route (its production listener)."""
 
     def read(outputs: StackOutputs) -> Colour | None:
-        return AlbListenerRouter(elbv2, outputs).read().live
+        return router_for(elbv2, outputs).read().live
 
     return read

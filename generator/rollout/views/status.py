@@ -15,8 +15,9 @@ from generator.journal.archive import load_full
 from generator.journal.model import Deployment, LockInfo
 from generator.journal.protocol import DeploymentStore
 from generator.rollout.aws.alarms import AlarmWatcher
-from generator.rollout.aws.alb import AlbListenerRouter, aws_call
+from generator.rollout.aws.alb import aws_call
 from generator.rollout.aws.capacity import Savings, savings
+from generator.rollout.aws.rules import RouteSetRouter, router_for
 from generator.rollout.ports import format_weights
 from generator.rollout.views.history import HistoryLine, history_lines, render_history
 from generator.rollout.views.verdicts import (
@@ -89,6 +90,7 @@ class StatusReport:
     saved: Savings | None = field(default=None)  # by scaling idle colours down (--history)
     verdicts: dict[str, Any] | None = field(default=None)  # latest analysis verdicts
     step_verdicts: dict[str, list[dict[str, Any]]] | None = field(default=None)  # --history
+    routes: list[str] | None = field(default=None)  # each route read back, when several
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -98,6 +100,8 @@ class StatusReport:
             del data["history"]
             del data["saved"]
             del data["step_verdicts"]
+        if self.routes is None:
+            del data["routes"]
         result: dict[str, Any] = jsonable(data)  # every timestamp as ISO 8601
         return result
 
@@ -123,7 +127,8 @@ def gather_status(
 ) -> StatusReport:
     doc = load_full(store) if history else store.load()
     check_same_listener(doc.current, outputs.listener_arn)
-    state = AlbListenerRouter(elbv2, outputs).read()  # a listener that is gone: exit 4
+    router = router_for(elbv2, outputs)
+    state = router.read()  # a route gone, or drift: exit 4
     alarms: dict[Colour, list[AlarmState]] = {}
     for colour in COLOURS:
         with aws_call("DescribeAlarms", f"the alarms of {colour}"):
@@ -146,13 +151,24 @@ def gather_status(
         saved=savings(doc, time.time() if now is None else now) if history else None,
         verdicts=latest_verdicts(doc),
         step_verdicts=step_verdicts(doc) if history else None,
+        routes=_route_lines(router, outputs),
     )
+
+
+def _route_lines(router: object, outputs: StackOutputs) -> list[str] | None:
+    """Every route, when the stack has more than its listener's default action."""
+    if not isinstance(router, RouteSetRouter) or [r.kind for r in outputs.all_routes] == [
+        "default"
+    ]:
+        return None
+    return router.route_lines()
 
 
 def render_status(report: StatusReport) -> str:
     lines = [
         f"live colour: {report.live or 'split'}   weights: {format_weights(report.weights)}",
     ]
+    lines += [f"  route {line}" for line in report.routes or []]
     for colour, run in (report.colours or {}).items():
         lines.append(
             f"  {colour:5} runs {run.image} ({run.task_definition}), "
