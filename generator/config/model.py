@@ -40,6 +40,7 @@ from generator.config.rollout import (
     Store,
     Strategy,
     StrategyType,
+    Warden,
 )
 from generator.config.sources import ModuleSource
 
@@ -62,6 +63,7 @@ __all__ = [
     "Store",
     "Strategy",
     "StrategyType",
+    "Warden",
     "Webhooks",
     "is_image_tag",
 ]
@@ -87,6 +89,7 @@ class Environment(Model):
     strategy: Strategy = Field(default_factory=Strategy)
     state: StateBackend | None = Field(None, description="S3 backend; omit for local state")
     store: Store = Field(default_factory=Store)
+    warden: Warden = Field(default_factory=Warden)
     hooks: Hooks = Field(default_factory=Hooks)
     database: Database | None = Field(None, description="Migrations checked by the gates")
     analysis: Analysis | None = Field(
