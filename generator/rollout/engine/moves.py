@@ -196,6 +196,7 @@ def _restore(
                     at=ctx.clock.now(),
                 )
                 _try_save(ctx, doc)
+            _still_ours(ctx)
             current = ctx.router.set_weights(current, target)
         current = ctx.read()  # the end state, as AWS shows it now
     except (DriftError, LeaseLost):
@@ -230,3 +231,14 @@ def _try_save(ctx: RunContext, doc: JournalDoc, attempts: int = 3) -> bool:
         except Exception as exc:  # a broken store must not stop the rollback itself
             ctx.emit("journal.unwritable", f"journal not written: {exc}", "warning")
     return False
+
+
+def _still_ours(ctx: RunContext) -> None:
+    """A run that lost its lease (a warden or `zdd resume` took it) never moves traffic
+    again, not even back; a store that cannot be read does not stop a rollback."""
+    try:
+        ctx.store.heartbeat(ctx.owner)  # renews it, or LeaseLost when another holds it
+    except LeaseLost:
+        raise
+    except Exception:  # unreachable, say: moving weight back to the stable colour is safe
+        return
