@@ -35,7 +35,7 @@ unexport TF_CLI_CONFIG_FILE
 endif
 endif
 
-.PHONY: help install lock test-latest toolchain tools browser docs-screenshot demo test lint typecheck fmt-check unit integration checkov bench clean
+.PHONY: help install lock test-latest toolchain tools browser docs-screenshot demo test lint typecheck fmt-check unit integration checkov bench warden-zip clean
 
 help:
 	@echo "make demo   - run the whole story on an embedded AWS emulator"
@@ -203,6 +203,10 @@ test-latest: $(STAMP)
 # benchmarks/bench.py falls back to $(BIN)/terraform, which no longer exists: name PATH's.
 bench: toolchain $(STAMP)
 	ZDD_TERRAFORM=$(_tf_path) bash benchmarks/run
+
+# The warden's Lambda artefact: zdd and its locked dependencies as manylinux wheels.
+warden-zip: $(STAMP)
+	$(BIN)/python -m tools.warden_package build/warden.zip
 
 clean:
 	rm -rf build .zdd .pytest_cache .mypy_cache .ruff_cache $(LATEST_VENV)

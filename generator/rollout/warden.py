@@ -296,3 +296,18 @@ def warden_for(
         return EventBus(sinks)
 
     return Warden(url, clients, events, clock)
+
+
+def handler(event: object, context: object) -> dict[str, object]:
+    """The Lambda function's entry point (EventBridge Scheduler invokes it): one pass of
+    `zdd warden` over ``ZDD_WARDEN_STORE``. A release it could not end fails the
+    invocation, so the function's Errors metric (and its alarm) see it."""
+    import os
+
+    url = os.environ["ZDD_WARDEN_STORE"]
+    verdicts = warden_for(url, region=os.environ.get("AWS_REGION")).run_pass()
+    lines = [v.line() for v in verdicts]
+    failed = [v.line() for v in verdicts if v.action == "failed"]
+    if failed:
+        raise RuntimeError("zdd warden could not end: " + "; ".join(failed))
+    return {"store": url, "verdicts": lines}

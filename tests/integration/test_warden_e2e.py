@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -202,3 +203,47 @@ def test_abort_right_after_kill_9_rolls_back_itself(world: World) -> None:
     assert "has not acted on it yet" not in out + err
     assert world.weights() == BLUE
     assert world.journal().history[-1].status == "aborted"
+
+
+@pytest.fixture(scope="session")
+def warden_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Lambda artefact, built once per session (wheels from PyPI, as locked)."""
+    from tools.warden_package import build
+
+    return build(tmp_path_factory.mktemp("warden-zip") / "warden.zip")
+
+
+def test_the_packaged_lambda_handler_does_what_the_command_does(
+    world: World, warden_zip: Path, tmp_path: Path
+) -> None:
+    unpacked = tmp_path / "lambda"
+    unpacked.mkdir()
+    with zipfile.ZipFile(warden_zip) as archive:
+        archive.extractall(unpacked)
+    world.fresh()
+    _killed(world.shift_until_baking("30"))
+    time.sleep(LEASE + 0.2)
+    invoke = (  # as the Lambda runtime does: the zip's root on sys.path, nothing else
+        f"import json, sys; sys.path.insert(0, {str(unpacked)!r}); "
+        "from generator.rollout.warden import handler; "
+        "print(json.dumps(handler({}, None)))"
+    )
+    # -I: no environment-driven paths nor user site; -S: not even this venv's packages.
+    done = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", invoke],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            **world.environ,
+            "ZDD_WARDEN_STORE": f"dynamodb://{world.table}",
+            "AWS_REGION": world.region,
+        },
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    reply = json.loads(done.stdout.strip().splitlines()[-1])
+    assert len(reply["verdicts"]) == 1 and ": rolled_back: " in reply["verdicts"][0], reply
+    assert world.weights() == BLUE
+    last = world.journal().history[-1]
+    assert last.status == "rolled_back" and "zdd warden" in (last.outcome_reason or "")
