@@ -158,6 +158,15 @@ class Environment(Model):
         return list(self.network.alb_subnet_ids or self.network.subnet_ids)
 
     @model_validator(mode="after")
+    def _warden_store(self) -> Environment:
+        if self.warden.enabled and self.store.dynamodb_table is None:
+            raise ValueError(
+                "warden.enabled: the warden runs in the account and reads the journal there: "
+                "it needs store.url dynamodb://TABLE"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _certificate_region(self) -> Environment:
         arn = self.load_balancer.certificate_arn
         if arn is not None and arn.split(":")[3] != self.region:

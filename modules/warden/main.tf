@@ -12,6 +12,10 @@ locals {
   table   = "${local.arn}:dynamodb:${data.aws_region.current.name}:${local.account}:table/${var.table_name}"
   # A listener's rules live under listener-rule/app/..., beside its listener/app/...
   rules = [for arn in var.listener_arns : replace("${arn}/*", ":listener/", ":listener-rule/")]
+  alarms = [
+    for prefix in var.alarm_name_prefixes :
+    "${local.arn}:cloudwatch:${data.aws_region.current.name}:${local.account}:alarm:${prefix}*"
+  ]
 }
 
 resource "aws_cloudwatch_log_group" "this" {
@@ -67,11 +71,11 @@ data "aws_iam_policy_document" "function" {
   }
 
   dynamic "statement" {
-    for_each = length(var.alarm_arns) > 0 ? [1] : []
+    for_each = length(local.alarms) > 0 ? [1] : []
     content {
       sid       = "Alarms"
       actions   = ["cloudwatch:DescribeAlarms"]
-      resources = var.alarm_arns
+      resources = local.alarms
     }
   }
 
@@ -186,7 +190,9 @@ resource "aws_iam_role_policy" "scheduler" {
 }
 
 resource "aws_scheduler_schedule" "this" {
+  #checkov:skip=CKV_AWS_297: encrypted with kms_key_arn when one is given; the schedule holds no secret.
   name                = var.name
+  kms_key_arn         = var.kms_key_arn
   schedule_expression = var.schedule_expression
 
   flexible_time_window {

@@ -34,9 +34,9 @@ variable "listener_arns" {
   }
 }
 
-variable "alarm_arns" {
+variable "alarm_name_prefixes" {
   type        = list(string)
-  description = "Alarms guarding the colours, read when the warden resumes a release (on_orphan: resume)."
+  description = "Name prefixes of the alarms guarding the colours (e.g. shop-staging-), read when the warden resumes a release."
   default     = []
 }
 

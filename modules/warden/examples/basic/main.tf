@@ -3,11 +3,11 @@
 module "warden" {
   source = "../../"
 
-  name          = "shop-zdd-warden"
-  package_path  = "${path.module}/warden.zip"
-  table_name    = "shop-zdd"
-  listener_arns = ["arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shop-staging/50dc6c495c0c9188/f2f7dc8efc522ab2"]
-  alarm_arns    = ["arn:aws:cloudwatch:eu-west-1:123456789012:alarm:shop-staging-*"]
+  name                = "shop-zdd-warden"
+  package_path        = "${path.module}/warden.zip"
+  table_name          = "shop-zdd"
+  listener_arns       = ["arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shop-staging/50dc6c495c0c9188/f2f7dc8efc522ab2"]
+  alarm_name_prefixes = ["shop-staging-"]
 
   tags = {
     team = "platform"
