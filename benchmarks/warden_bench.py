@@ -21,7 +21,7 @@ from generator.aws import AwsClients
 from generator.config import Environment
 from generator.events import EventBus
 from generator.journal.local import LocalStore
-from generator.journal.model import Deployment, JournalDoc, Step
+from generator.journal.model import Deployment, Step
 from generator.journal.protocol import Owner
 from generator.rollout.aws.alb import AlbListenerRouter
 from generator.rollout.aws.wiring import handoff_of
