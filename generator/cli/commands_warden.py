@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
 
-from generator.cli._options import JsonOpt, ProfileOpt
+from generator.cli._options import JsonOpt, ProfileOpt, StoreOpt
 from generator.cli._runtime import print_json
 from generator.errors import InputError, ZddError
 
 
 def warden(
-    store: Annotated[
-        str,
-        typer.Option(
-            "--store",
-            help="The journal store to watch: dynamodb://TABLE (every service and "
-            "environment in it) or a directory.",
-            show_default=False,
-        ),
-    ],
+    store: StoreOpt = None,
     region: Annotated[
         str | None,
         typer.Option("--region", help="Region of the DynamoDB table (default: AWS's own)."),
@@ -37,6 +30,12 @@ def warden(
     from generator.config.urls import store_url_problem
     from generator.rollout.warden import warden_for
 
+    store = store or os.environ.get("ZDD_WARDEN_STORE")
+    if not store:
+        raise InputError(
+            "--store: the warden watches a journal store, not one environment: give "
+            "dynamodb://TABLE or a directory (or set ZDD_WARDEN_STORE)"
+        )
     problem = store_url_problem(store)
     if problem:
         raise InputError(f"--store: {problem} (got {store!r})")

@@ -137,3 +137,19 @@ def test_a_release_whose_runner_holds_its_lease_is_not_touched(aws, staging, clo
     [verdict] = keeper.run_pass()
     assert verdict.action == "running"
     assert aws.weights() == SPLIT
+
+
+def test_the_command_makes_one_pass(aws, staging, clock, tmp_path, run_cli) -> None:
+    url = str(tmp_path / ".zdd")
+    _orphan(aws, staging, clock, url)
+    result = run_cli("warden", "--store", url, "--region", "eu-west-1")
+    assert result.exit_code == 0, result.stderr
+    assert "shop/staging orphan0001: rolled_back: rolled back by zdd warden" in result.stdout
+    assert aws.weights() == BLUE
+    again = run_cli("warden", "--store", url, "--region", "eu-west-1")
+    assert again.exit_code == 0 and "no release without an outcome" in again.stdout
+
+
+def test_the_command_needs_a_store(run_cli) -> None:
+    result = run_cli("warden")
+    assert result.exit_code == 2 and "--store" in result.stderr
