@@ -18,6 +18,7 @@ from generator.colours import Colour
 from generator.errors import (
     DriftError,
     LeaseLost,
+    LockHeld,
     ReleaseFailed,
     RollbackUnfinished,
     StoreError,
@@ -234,11 +235,22 @@ def _try_save(ctx: RunContext, doc: JournalDoc, attempts: int = 3) -> bool:
 
 
 def _still_ours(ctx: RunContext) -> None:
-    """A run that lost its lease (a warden or `zdd resume` took it) never moves traffic
+    """A run that lost its lease to another (a warden, `zdd resume`) never moves traffic
     again, not even back; a store that cannot be read does not stop a rollback."""
     try:
         ctx.store.heartbeat(ctx.owner)  # renews it, or LeaseLost when another holds it
+        return
     except LeaseLost:
-        raise
+        pass
     except Exception:  # unreachable, say: moving weight back to the stable colour is safe
         return
+    try:
+        holder = ctx.store.lock_info()
+        if holder is None:  # removed, nobody holds it: taken back, as ``lease_lost`` does
+            ctx.store.acquire(ctx.owner)
+            return
+    except LockHeld as taken:  # another run took it meanwhile
+        raise LeaseLost(f"lost the listener lock ({taken}); nothing was moved back") from None
+    except Exception:
+        return
+    raise LeaseLost(f"lost the listener lock to {holder.describe()}; nothing was moved back")
