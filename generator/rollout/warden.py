@@ -80,7 +80,10 @@ class Warden:
         verdicts = []
         for service, environment in journals(self.url, dynamodb=dynamodb):
             store = open_store(self.url, service, environment, dynamodb=dynamodb)
-            verdict = self._look_at(store, service, environment)
+            try:
+                verdict = self._look_at(store, service, environment)
+            except ZddError as exc:  # one unreadable journal must not hide the others
+                verdict = Verdict(service, environment, "-", "failed", str(exc))
             if verdict is not None:
                 verdicts.append(verdict)
         return verdicts
@@ -157,6 +160,7 @@ class Warden:
                 "warning",
                 dep=dep,
             )
+            ctx.save(doc)  # journalled before anything moves: who took it over, and why
             if handoff.on_orphan == "resume" or dep.is_undo or dep.status == "rolling_back":
                 return _resume(ctx, verdict)
             state = reconcile(ctx, doc)

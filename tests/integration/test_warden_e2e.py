@@ -114,6 +114,35 @@ class World:
                 return proc
         raise AssertionError(proc.communicate(timeout=30))
 
+    def orphan(self) -> None:
+        """What a runner killed mid-bake leaves, written directly (no process to start):
+        the listener at 90/10, the deployment in the journal, a lease long lapsed."""
+        from generator.journal.dynamo import DynamoStore
+        from generator.journal.model import Deployment, Step
+        from generator.journal.protocol import Owner
+        from generator.rollout.aws.wiring import handoff_of
+
+        env = load_environment(Path(self.env_file))
+        router = self.router()
+        router.set_weights(router.read(), {"blue": 90, "green": 10})
+        store = DynamoStore(
+            self.client("dynamodb"), self.table, "shop", "staging", clock=lambda: 1_000_000.0
+        )
+        dep = Deployment(
+            id="orphan0001",
+            strategy="canary",
+            from_colour="blue",
+            to_colour="green",
+            listener_arn=self.outputs.listener_arn,
+            schedule=[Step(percent=10, bake_seconds=30), Step(percent=100, bake_seconds=30)],
+            step_index=0,
+            weights={"blue": 90, "green": 10},
+            started_at=time.time(),
+            handoff=handoff_of(env, self.outputs, LEASE),
+        )
+        store.save(JournalDoc(service="shop", environment="staging", current=dep))
+        store.acquire(Owner("deadbeef0000", "ci-runner-7", 4242, "zdd shift"))
+
     def warden(self) -> subprocess.Popen[str]:
         return self.zdd("warden", "--store", f"dynamodb://{self.table}", "--json")
 
@@ -221,8 +250,7 @@ def test_the_packaged_lambda_handler_does_what_the_command_does(
     with zipfile.ZipFile(warden_zip) as archive:
         archive.extractall(unpacked)
     world.fresh()
-    _killed(world.shift_until_baking("30"))
-    time.sleep(LEASE + 0.2)
+    world.orphan()
     invoke = (  # as the Lambda runtime does: the zip's root on sys.path, nothing else
         f"import json, sys; sys.path.insert(0, {str(unpacked)!r}); "
         "from generator.rollout.warden import handler; "
