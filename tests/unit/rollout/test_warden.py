@@ -153,3 +153,10 @@ def test_the_command_makes_one_pass(aws, staging, clock, tmp_path, run_cli) -> N
 def test_the_command_needs_a_store(run_cli) -> None:
     result = run_cli("warden")
     assert result.exit_code == 2 and "--store" in result.stderr
+
+
+def test_a_hand_off_over_its_budget_is_left_out(aws, staging) -> None:
+    names = {c: [f"{'x' * 200}-{c}-{i}" for i in range(20)] for c in ("blue", "green")}
+    outputs = aws.outputs.model_copy(update={"alarm_names": names})
+    assert handoff_of(staging, aws.outputs, 120.0) is not None
+    assert handoff_of(staging, outputs, 120.0) is None  # the warden then only notifies
