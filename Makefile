@@ -43,6 +43,7 @@ help:
 	@echo "make bench  - benchmarks/run (after make test)"
 	@echo "make lock   - refresh the locked installs (UPGRADE=1: newest the ranges allow)"
 	@echo "make test-latest - the unit tier on the newest versions pyproject.toml allows"
+	@echo "make warden-zip - build/warden.zip, the Lambda package of zdd warden"
 
 # Installs are locked: tools/requirements-*.txt hold the exact versions (and hashes) the
 # suite passed with, compiled by uv from pyproject.toml's ranges, which stay for people who
