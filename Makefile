@@ -35,7 +35,7 @@ unexport TF_CLI_CONFIG_FILE
 endif
 endif
 
-.PHONY: help install lock test-latest toolchain tools browser docs-screenshot demo test lint typecheck fmt-check unit integration checkov bench clean
+.PHONY: help install lock test-latest toolchain tools browser docs-screenshot demo test lint typecheck fmt-check unit integration checkov bench warden-zip clean
 
 help:
 	@echo "make demo   - run the whole story on an embedded AWS emulator"
@@ -43,6 +43,7 @@ help:
 	@echo "make bench  - benchmarks/run (after make test)"
 	@echo "make lock   - refresh the locked installs (UPGRADE=1: newest the ranges allow)"
 	@echo "make test-latest - the unit tier on the newest versions pyproject.toml allows"
+	@echo "make warden-zip - build/warden.zip, the Lambda package of zdd warden"
 
 # Installs are locked: tools/requirements-*.txt hold the exact versions (and hashes) the
 # suite passed with, compiled by uv from pyproject.toml's ranges, which stay for people who
@@ -203,6 +204,10 @@ test-latest: $(STAMP)
 # benchmarks/bench.py falls back to $(BIN)/terraform, which no longer exists: name PATH's.
 bench: toolchain $(STAMP)
 	ZDD_TERRAFORM=$(_tf_path) bash benchmarks/run
+
+# The warden's Lambda artefact: zdd and its locked dependencies as manylinux wheels.
+warden-zip: $(STAMP)
+	$(BIN)/python -m tools.warden_package build/warden.zip
 
 clean:
 	rm -rf build .zdd .pytest_cache .mypy_cache .ruff_cache $(LATEST_VENV)

@@ -32,6 +32,7 @@ from benchmarks.analysis_bench import analysis_benchmark  # noqa: E402
 from benchmarks.fault_bench import fault_trials  # noqa: E402
 from benchmarks.process_bench import startup, wrapper_overhead  # noqa: E402
 from benchmarks.rollback_bench import Hook, rollback_reaction  # noqa: E402
+from benchmarks.warden_bench import warden_reaction  # noqa: E402
 from generator.config import (  # noqa: E402
     Environment,
     Strategy,
@@ -224,6 +225,7 @@ def main() -> int:
         "startup": lambda: startup(5 if args.quick else 20, TERRAFORM, BIN / "zdd"),
         "analysis": lambda: analysis_benchmark(args.quick),
         "fault_trials": lambda: fault_trials(env, args.quick),
+        "warden_reaction": lambda: warden_reaction(env, 5 if args.quick else 20),
     }
     for name, measure in parts.items():
         try:

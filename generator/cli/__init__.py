@@ -65,6 +65,7 @@ def _register() -> None:
         commands_report,
         commands_rollback,
         commands_traffic,
+        commands_warden,
     )
 
     commands_init.register(app)
@@ -76,6 +77,7 @@ def _register() -> None:
     commands_demo.register(app)
     commands_emulator.register(app)
     commands_pipeline.register(app)
+    commands_warden.register(app)
 
 
 _register()

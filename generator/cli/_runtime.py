@@ -88,7 +88,9 @@ def env_store(env: Environment, url: str | None, profile: str | None) -> Deploym
         return AwsClients.from_environment(profile, env.region).dynamodb
 
     chosen = env.store.url if url is None else url  # `--store ""` is an error, not a default
-    store = open_store(chosen, env.service, env.name, dynamodb=dynamodb)
+    store = open_store(
+        chosen, env.service, env.name, dynamodb=dynamodb, lease_seconds=env.store.lease_seconds
+    )
     check_store(store)  # a file, a missing table, another key schema: exit 2 now
     return store
 

@@ -22,6 +22,7 @@ from generator.config.model import (
     StepSpec,
     Strategy,
     StrategyType,
+    Warden,
     is_image_tag,
 )
 
@@ -39,6 +40,7 @@ __all__ = [
     "StepSpec",
     "Strategy",
     "StrategyType",
+    "Warden",
     "display_path",
     "environment_dir",
     "format_validation_error",

@@ -40,6 +40,7 @@ from generator.config.rollout import (
     Store,
     Strategy,
     StrategyType,
+    Warden,
 )
 from generator.config.sources import ModuleSource
 
@@ -62,6 +63,7 @@ __all__ = [
     "Store",
     "Strategy",
     "StrategyType",
+    "Warden",
     "Webhooks",
     "is_image_tag",
 ]
@@ -87,6 +89,7 @@ class Environment(Model):
     strategy: Strategy = Field(default_factory=Strategy)
     state: StateBackend | None = Field(None, description="S3 backend; omit for local state")
     store: Store = Field(default_factory=Store)
+    warden: Warden = Field(default_factory=Warden)
     hooks: Hooks = Field(default_factory=Hooks)
     database: Database | None = Field(None, description="Migrations checked by the gates")
     analysis: Analysis | None = Field(
@@ -154,6 +157,15 @@ class Environment(Model):
     def alb_subnet_ids(self) -> list[str]:
         """The load balancer's subnets (an internal ALB may share the tasks' subnets)."""
         return list(self.network.alb_subnet_ids or self.network.subnet_ids)
+
+    @model_validator(mode="after")
+    def _warden_store(self) -> Environment:
+        if self.warden.enabled and self.store.dynamodb_table is None:
+            raise ValueError(
+                "warden.enabled: the warden runs in the account and reads the journal there: "
+                "it needs store.url dynamodb://TABLE"
+            )
+        return self
 
     @model_validator(mode="after")
     def _certificate_region(self) -> Environment:

@@ -222,6 +222,13 @@ class Store(Model):
     url: str = Field(
         ".zdd", description="Journal store: a directory, or dynamodb://TABLE for shared runners"
     )
+    lease_seconds: float = Field(
+        120,
+        ge=0.5,
+        le=3600,
+        description="How long a run's lease on the listener lasts unless renewed; "
+        "a lapsed lease is what `zdd warden` and `zdd resume` take over",
+    )
 
     @field_validator("url")
     @classmethod
@@ -234,3 +241,29 @@ class Store(Model):
     @property
     def dynamodb_table(self) -> str | None:
         return self.url.removeprefix("dynamodb://") if self.url.startswith("dynamodb://") else None
+
+
+OnOrphan = Literal["rollback", "resume", "hold"]
+
+
+class Warden(Model):
+    """`zdd warden`: ends releases whose runner died (its lease lapsed with no outcome)."""
+
+    enabled: bool = Field(
+        False, description="Render the warden into the stack: a scheduled Lambda function"
+    )
+    schedule: str = Field(
+        "rate(1 minute)", description="EventBridge Scheduler expression of its passes"
+    )
+    on_orphan: OnOrphan = Field(
+        "rollback",
+        description="What the warden does with an orphaned release: rollback, resume "
+        "(bakes and alarms as the runner would) or hold (only notify)",
+    )
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule(cls, v: str) -> str:
+        if not re.fullmatch(r"rate\(\d{1,4} (minute|minutes|hour|hours)\)|cron\([^()]{1,200}\)", v):
+            raise ValueError("must be rate(N minutes) or cron(...), as EventBridge Scheduler takes")
+        return v

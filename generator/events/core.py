@@ -54,6 +54,9 @@ KINDS: tuple[str, ...] = (
     "capacity.not_due",
     "capacity.busy",
     "lock.retaken",
+    "lease.wait",
+    "warden.takeover",
+    "warden.held",
     "journal.unwritable",
     *(f"hook.{stage}{end}" for stage in HOOK_STAGES for end in ("", ".failed")),
 )

@@ -34,6 +34,7 @@ DATA_LIMIT = 2_000  # bytes of one event's data as JSON
 DATA_VALUE_LIMIT = 500  # characters kept of one data value too big for DATA_LIMIT
 REFUSALS_KEPT = 100  # refusals kept (an audit log; older ones are dropped)
 SERIES_LIMIT = 30  # periods of a verdict's per-period numbers kept (the last ones)
+HANDOFF_LIMIT = 6_000  # bytes of a deployment's hand-off record (stack outputs, strategy, notify)
 TRUNCATED_KIND = "journal.truncated"  # the kind of the event that counts dropped events
 
 

@@ -20,6 +20,7 @@ from generator.journal.protocol import (
     VersionConflict,
     held_message,
     holder_gone,
+    lease_key,
     new_lease,
 )
 
@@ -68,7 +69,7 @@ class DynamoStore:
         self.lease_seconds = lease_seconds
         self.clock = clock
         self.doc_key = f"journal#{service}#{environment}"
-        self.lock_key = f"lock#{service}#{environment}"
+        self.lock_key = f"lock#{lease_key(service, environment)}"
 
     def describe(self) -> str:
         return f"dynamodb://{self.table}"
@@ -257,7 +258,25 @@ class DynamoStore:
             holder = self.lock_info()
             if holder is None:
                 raise LockHeld("listener lock changed hands while acquiring; retry") from None
-            raise LockHeld(held_message(holder, holder_gone(holder, now))) from None
+            gone = holder_gone(holder, now)
+            if not (take_over and gone):
+                raise LockHeld(held_message(holder, gone)) from None
+            # Not expired, but provably dead (this host, its process gone): replace
+            # exactly that holder, so a third run that took it meanwhile keeps it.
+            self._replace_dead(info, holder)
+
+    def _replace_dead(self, info: LockInfo, dead: LockInfo) -> None:
+        try:
+            self._put_lease(
+                info,
+                ConditionExpression="#o = :dead",
+                ExpressionAttributeNames={"#o": "owner"},
+                ExpressionAttributeValues={":dead": {"S": dead.owner}},
+            )
+        except Exception as exc:
+            if not self._conditional_failed(exc):
+                raise
+            raise LockHeld("listener lock changed hands while acquiring; retry") from None
 
     def heartbeat(self, owner: Owner) -> None:
         holder = self.lock_info()

@@ -23,6 +23,7 @@ from generator.journal.protocol import (
     VersionConflict,
     held_message,
     holder_gone,
+    lease_key,
     new_lease,
 )
 
@@ -52,7 +53,9 @@ class LocalStore:
         self.clock = clock
         stem = f"{service}-{environment}"
         self.path = self.directory / f"{stem}.json"
-        self.lease_path = self.directory / f"{stem}.lock.json"
+        self.lease_path = (
+            self.directory / f"{lease_key(service, environment).replace('#', '-')}.lock.json"
+        )
         self.archive_path = self.directory / f"{stem}.archive.jsonl"
         self._mutex_path = self.directory / f".{stem}.mutex"
 

@@ -134,6 +134,19 @@ class Actor(JournalModel):
         return cls(user=user, host=socket.gethostname(), command=command, ci_url=ci_url(env))
 
 
+class Handoff(JournalModel):
+    """What `zdd warden` needs to end a deployment whose runner died, without its
+    environment file: the policy, the stack outputs and strategy it ran with, where
+    to notify. Written with the deployment; at most ``HANDOFF_LIMIT`` bytes."""
+
+    on_orphan: Literal["rollback", "resume", "hold"] = "rollback"
+    region: str
+    lease_seconds: float
+    outputs: dict[str, Any]  # the stack outputs contract, as ``--outputs`` takes it
+    strategy: dict[str, Any] = Field(default_factory=dict)
+    notify: dict[str, Any] = Field(default_factory=dict)  # the environment's ``webhooks``
+
+
 class Deployment(JournalModel):
     id: str
     release: str | None = None
@@ -158,6 +171,7 @@ class Deployment(JournalModel):
     verdicts: list[CheckVerdict] = Field(default_factory=list)  # latest, step being baked
     step_verdicts: list[StepVerdicts] = Field(default_factory=list)  # what decided each step
     zdd_version: str | None = None  # which zdd made this release (None: written by an older one)
+    handoff: Handoff | None = None  # for `zdd warden` (None: too big, or an older zdd)
 
     @property
     def terminal(self) -> bool:

@@ -21,6 +21,11 @@ from generator.journal.model import JournalDoc, LockInfo
 DEFAULT_LEASE_SECONDS = 120.0
 
 
+def lease_key(service: str, environment: str) -> str:
+    """What one lease guards: the one place its key is derived (each store prefixes it)."""
+    return f"{service}#{environment}"
+
+
 @dataclass(frozen=True)
 class Owner:
     """Who holds a lock: a fresh id per run, plus where it runs."""

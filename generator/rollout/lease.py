@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Callable
 from types import TracebackType
 
-from generator.errors import LeaseLost
+from generator.errors import LeaseLost, LockHeld
+from generator.journal.model import LockInfo
 from generator.journal.protocol import DEFAULT_LEASE_SECONDS, DeploymentStore, Owner
+from generator.rollout.ports import Clock
 
 RENEW_SECONDS: float | None = None  # None: a quarter of the store's lease
 
@@ -72,3 +75,50 @@ class LeaseKeeper:
         self._thread.join(5.0)
         with contextlib.suppress(Exception):  # best effort: an unreleased lease expires
             self.store.release(self.owner)
+
+
+class HolderAlive(LockHeld):
+    """The lease's holder renewed it while we waited: it is running."""
+
+
+def acquire_when_lapsed(
+    store: DeploymentStore,
+    owner: Owner,
+    clock: Clock,
+    say: Callable[[str], None],
+    *,
+    poll: float,
+    force: bool = False,
+    done: Callable[[], bool] | None = None,
+) -> bool:
+    """Take the lease for ``zdd resume``/``abort``: at once when its holder is provably
+    gone (this host and its process dead, or the lease expired); otherwise wait for the
+    lease to lapse, saying how long is left at each poll, and take it then.
+
+    Raises ``HolderAlive`` when the holder renews its lease meanwhile (it runs: it acts,
+    not us). Returns False, without the lease, as soon as ``done()`` says nothing is
+    left to do (the holder finished the work meanwhile).
+    """
+    seen: LockInfo | None = None
+    while True:
+        try:
+            store.acquire(owner, take_over=True, force=force)
+            return True
+        except LockHeld:
+            holder = store.lock_info()
+        if holder is None:
+            continue  # released meanwhile: try again at once
+        if seen is not None and (holder.owner != seen.owner or holder.expires > seen.expires):
+            raise HolderAlive(
+                f"listener locked by {holder.describe()}, which renewed its lease "
+                "meanwhile: it is running"
+            )
+        seen = holder
+        if done is not None and done():
+            return False
+        left = max(0.0, holder.expires - clock.now())
+        say(
+            f"{holder.describe()} holds the lease but may be gone: taking over when it "
+            f"lapses in {left:.1f}s (unless it renews it)"
+        )
+        clock.sleep(min(max(left, 0.05), poll))

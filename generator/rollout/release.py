@@ -196,7 +196,7 @@ def control(
     acted on (by this process, or within a few polls by the zdd that holds the listener)."""
     from generator.rollout.views.outcome import settle_request
 
-    dep = ctx.engine(outputs).request(what)
+    dep = ctx.engine(outputs).request(what, wait=True)
     poll = ctx.env.strategy.poll_seconds
     done = settle_request(
         ctx.store, dep, poll_seconds=min(poll, 5.0), timeout=min(3 * poll + 5, 60), clock=ctx.clock

@@ -44,3 +44,13 @@ def test_rollback_reaction_runs_zdd_and_the_hand_rolled_loop() -> None:
         figures = result[who]
         assert isinstance(figures, dict) and 0 < figures["median_s"] <= figures["max_s"]
     assert len(_judged(result)) == 2
+
+
+def test_warden_reaction_is_measured_against_simulated_ticks() -> None:
+    from benchmarks.warden_bench import warden_reaction
+
+    env = load_environment(ROOT / "environments" / "staging.yaml")
+    result = warden_reaction(env, 1)
+    assert "simulated schedule ticks" in str(result["line"])
+    assert 0 < result["median_ms"] <= result["max_ms"]
+    assert len(_judged(result)) == 1

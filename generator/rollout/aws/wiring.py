@@ -7,6 +7,8 @@ line in ``default_signals``; adding a router is a class and one line in
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,7 +18,9 @@ from generator.config.analysis import Analysis
 from generator.events import EventBus
 from generator.hooks import HookClients, hook_runner_for
 from generator.infra.outputs import StackOutputs
-from generator.journal.protocol import DeploymentStore, Owner
+from generator.journal.budget import HANDOFF_LIMIT
+from generator.journal.model import Handoff
+from generator.journal.protocol import DEFAULT_LEASE_SECONDS, DeploymentStore, Owner
 from generator.rollout.analysis.queries import Dimensions
 from generator.rollout.aws.alarms import CloudWatchAlarms
 from generator.rollout.aws.metric_analysis import MetricAnalysis
@@ -88,7 +92,10 @@ def run_context(
             *analysis_signals(clients.cloudwatch, outputs, env.analysis, clock),
         ),
         store=store,
-        settings=EngineSettings.from_strategy(strategy),
+        settings=replace(
+            EngineSettings.from_strategy(strategy),
+            heartbeat_seconds=min(30.0, lease_of(store) / 4),
+        ),
         events=events or EventBus(),
         clock=clock,
         owner=owner or Owner.current("zdd"),
@@ -101,7 +108,27 @@ def run_context(
             env_dir or Path.cwd(),
             HookClients(ecs=lambda: clients.ecs, lambda_=lambda: clients.lambda_),
         ),
+        handoff=handoff_of(env, outputs, lease_of(store)),
     )
+
+
+def lease_of(store: DeploymentStore) -> float:
+    """How long the store's leases last (the engine renews at a quarter of that)."""
+    return float(getattr(store, "lease_seconds", None) or DEFAULT_LEASE_SECONDS)
+
+
+def handoff_of(env: Environment, outputs: StackOutputs, lease_seconds: float) -> Handoff | None:
+    """What `zdd warden` needs to end a release of ``env`` whose runner died, or None when
+    it would not fit its budget (the warden then only notifies)."""
+    handoff = Handoff(
+        on_orphan=env.warden.on_orphan,
+        region=env.region,
+        lease_seconds=lease_seconds,
+        outputs=json.loads(outputs.model_dump_json(exclude_none=True)),
+        strategy=env.strategy.model_dump(mode="json", exclude_defaults=True),
+        notify=env.webhooks.model_dump(mode="json", exclude_defaults=True),
+    )
+    return handoff if len(handoff.model_dump_json()) <= HANDOFF_LIMIT else None
 
 
 def build_engine(

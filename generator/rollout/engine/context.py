@@ -16,6 +16,7 @@ from generator.events import Event, EventBus
 from generator.journal.model import (
     Actor,
     Deployment,
+    Handoff,
     JournalDoc,
     JournalEvent,
     stronger_request,
@@ -70,6 +71,7 @@ class RunContext:
     hooks_cwd: Path = field(default_factory=Path.cwd)
     versions: Mapping[Colour, str] = field(default_factory=dict)  # what each colour runs
     hook_runner: HookRunner | None = None  # hooks of every kind; None: commands only
+    handoff: Handoff | None = None  # written with each new deployment, for `zdd warden`
 
     def emit(
         self,

@@ -25,8 +25,8 @@ from generator.errors import (
     ReleaseFailed,
 )
 from generator.events import EventBus
-from generator.journal.model import Deployment, JournalDoc, Step, stronger_request
-from generator.journal.protocol import DeploymentStore, update
+from generator.journal.model import Deployment, JournalDoc, Step
+from generator.journal.protocol import DeploymentStore
 from generator.rollout.engine.bake import bake, preflight
 from generator.rollout.engine.context import (
     Prepare,
@@ -37,6 +37,7 @@ from generator.rollout.engine.context import (
 )
 from generator.rollout.engine.decisions import Rollback, refuse_downgrade
 from generator.rollout.engine.failures import protected, record_promotion
+from generator.rollout.engine.handoff import ask, take_over
 from generator.rollout.engine.moves import move, reconcile, roll_back
 from generator.rollout.engine.refusals import refusal_recorded
 from generator.rollout.engine.revert import complete_revert, refuse_undo, revert_promotion
@@ -138,13 +139,17 @@ class Engine:
             self.ctx, self.state, reason=reason, prepare=prepare, release=release
         )
 
-    def resume(self, *, break_lock: bool = False) -> Deployment | None:
-        """Finish the deployment in the journal, or complete its rollback."""
+    def resume(self, *, break_lock: bool = False, wait: bool = True) -> Deployment | None:
+        """Finish the deployment in the journal, or complete its rollback. A holder of
+        the lease that may be gone is waited for (``wait``) until its lease lapses."""
         dep = self.ctx.store.load().current
         if dep is None or dep.terminal:
             return None
         self._check_listener(dep)
-        self._acquire(take_over=True, force=break_lock)
+        if wait:
+            self._take_over(force=break_lock)
+        else:
+            self._acquire(take_over=True, force=break_lock)
         try:
             doc = self.ctx.store.load()
             dep = doc.current
@@ -165,8 +170,10 @@ class Engine:
         finally:
             self._release()
 
-    def request(self, what: Literal["promote", "abort"]) -> Deployment:
-        """``zdd promote`` / ``zdd abort``: tell the running zdd, or act when none runs."""
+    def request(self, what: Literal["promote", "abort"], *, wait: bool = False) -> Deployment:
+        """``zdd promote`` / ``zdd abort``: tell the running zdd, or act when none runs.
+        ``wait``: a holder that may be gone is waited for until its lease lapses
+        (``handoff.ask``); without it, the request is journalled for it."""
         ctx = self.ctx
         dep = ctx.store.load().current
         if dep is None or dep.terminal:
@@ -177,15 +184,11 @@ class Engine:
         try:
             self._acquire(take_over=True)
         except LockHeld:
-            # A live run holds the listener: it reads the request within one poll.
-            def ask(d: JournalDoc) -> None:
-                if d.current is not None and not d.current.terminal:
-                    refuse_downgrade(d.current, what)
-                    d.current.request = stronger_request(d.current.request, what)
-
-            update(ctx.store, ask)
-            ctx.emit("request", f"{what} requested; the running zdd acts within one poll")
-            return dep
+            if not wait:
+                ask(ctx, what, dep.id, wait=False)
+                return dep
+            if not self._ask(what, dep.id):
+                return dep  # the holder runs (or already acted): it reads the request
         try:
             doc = ctx.store.load()
             if doc.current is None or doc.current.terminal:
@@ -209,6 +212,20 @@ class Engine:
     def _acquire(self, *, take_over: bool = False, force: bool = False) -> None:
         self.ctx.store.acquire(self.ctx.owner, take_over=take_over, force=force)
         self.state = RunState(renewed_at=self.ctx.clock.now())
+
+    def _take_over(self, *, force: bool = False, done: Callable[[], bool] | None = None) -> bool:
+        """The lease now if its holder is provably gone, else once it lapses (counting down)."""
+        taken = take_over(self.ctx, force=force, done=done)
+        if taken:
+            self.state = RunState(renewed_at=self.ctx.clock.now())
+        return taken
+
+    def _ask(self, what: Literal["promote", "abort"], dep_id: str) -> bool:
+        """Journal the request; True once this run holds the lease instead (see ``ask``)."""
+        if not ask(self.ctx, what, dep_id):
+            return False
+        self.state = RunState(renewed_at=self.ctx.clock.now())
+        return True
 
     def _idle_journal(self) -> JournalDoc:
         """The journal, refused while a deployment is unfinished; a finished one archived."""
@@ -288,6 +305,7 @@ class Engine:
             actor=self.state.who(self.ctx),
             versions=dict(self.ctx.versions) or None,
             zdd_version=__version__,
+            handoff=self.ctx.handoff,
         )
 
     def _drive(

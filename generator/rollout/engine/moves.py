@@ -18,6 +18,7 @@ from generator.colours import Colour
 from generator.errors import (
     DriftError,
     LeaseLost,
+    LockHeld,
     ReleaseFailed,
     RollbackUnfinished,
     StoreError,
@@ -196,6 +197,7 @@ def _restore(
                     at=ctx.clock.now(),
                 )
                 _try_save(ctx, doc)
+            _still_ours(ctx)
             current = ctx.router.set_weights(current, target)
         current = ctx.read()  # the end state, as AWS shows it now
     except (DriftError, LeaseLost):
@@ -230,3 +232,25 @@ def _try_save(ctx: RunContext, doc: JournalDoc, attempts: int = 3) -> bool:
         except Exception as exc:  # a broken store must not stop the rollback itself
             ctx.emit("journal.unwritable", f"journal not written: {exc}", "warning")
     return False
+
+
+def _still_ours(ctx: RunContext) -> None:
+    """A run that lost its lease to another (a warden, `zdd resume`) never moves traffic
+    again, not even back; a store that cannot be read does not stop a rollback."""
+    try:
+        ctx.store.heartbeat(ctx.owner)  # renews it, or LeaseLost when another holds it
+        return
+    except LeaseLost:
+        pass
+    except Exception:  # unreachable, say: moving weight back to the stable colour is safe
+        return
+    try:
+        holder = ctx.store.lock_info()
+        if holder is None:  # removed, nobody holds it: taken back, as ``lease_lost`` does
+            ctx.store.acquire(ctx.owner)
+            return
+    except LockHeld as taken:  # another run took it meanwhile
+        raise LeaseLost(f"lost the listener lock ({taken}); nothing was moved back") from None
+    except Exception:
+        return
+    raise LeaseLost(f"lost the listener lock to {holder.describe()}; nothing was moved back")
