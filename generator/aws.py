@@ -38,6 +38,29 @@ def aws_errors(*more: type[BaseException]) -> tuple[type[BaseException], ...]:
     return (BotoCoreError, ClientError, *more)
 
 
+THROTTLING_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottled",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "SlowDown",
+    }
+)
+
+
+def is_throttling(exc: BaseException) -> bool:
+    """True when AWS refused a call for its rate (the retries gave up on a throttled call)."""
+    response = getattr(exc, "response", None)
+    if not isinstance(response, dict):
+        return False
+    return response.get("Error", {}).get("Code") in THROTTLING_CODES
+
+
 @dataclass
 class AwsClients:
     """The clients zdd uses, created on first use from one session."""
@@ -56,7 +79,10 @@ class AwsClients:
 
     @cached_property
     def cloudwatch(self) -> CloudWatchClient:
-        return self.session.client("cloudwatch", config=retry_config())
+        # Polls only: a throttled poll is an unknown reading that the engine paces itself
+        # (``engine.cadence``), instead of a call held for seconds in botocore's backoff
+        # while an alarm may be firing.
+        return self.session.client("cloudwatch", config=retry_config(max_attempts=2))
 
     @cached_property
     def ecs(self) -> ECSClient:
