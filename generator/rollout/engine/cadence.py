@@ -3,9 +3,10 @@
 Fifty releases started by one merge poll on the same cadence: left alone their polls stay
 aligned and reach AWS's per-account quotas (DescribeAlarms: 9 per second) in bursts. So
 each interval is P·(1 - jitter·u), u a draw from the run's injected random source: never
-longer than P, so an alarm is still read at most P after it fires. While a signal's last read was refused for its rate (throttled),
-the interval doubles per throttled poll, up to a third of the grace period (never less
-than P), and returns to P at the first poll that was not throttled.
+longer than P, so an alarm is still read at most P after it fires. While a signal's last
+read was refused for its rate (throttled), the interval doubles per throttled poll, up to
+a third of the grace period (never less than P), and returns to P at the first poll that
+was not throttled.
 
 Backing off never moves a deadline: the bake's end and the grace period are absolute
 times, so a throttled signal stays unknown, is never taken for OK, and fails closed when
