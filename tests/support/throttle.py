@@ -36,14 +36,12 @@ class Quota:
     code: str  # the error code AWS throttles with
     confirmed: bool  # False: not read from AWS's documentation; a conservative stand-in
 
-    def scaled(self, divisor: float) -> Quota:
+    def scaled(self, divisor: float, burst_divisor: float | None = None) -> Quota:
+        """The quota's share: its rate divided by ``divisor``, its burst by
+        ``burst_divisor`` (default the same)."""
+        burst = self.burst / (divisor if burst_divisor is None else burst_divisor)
         return Quota(
-            self.service,
-            self.action,
-            self.rate / divisor,
-            self.burst / divisor,
-            self.code,
-            self.confirmed,
+            self.service, self.action, self.rate / divisor, burst, self.code, self.confirmed
         )
 
 

@@ -1,0 +1,269 @@
+"""Fleet scale: many releases at once in one account, against AWS's request quotas.
+
+Stacks are built with boto3 on ``moto_server`` (as the rollback benchmark builds them);
+``zdd`` processes (``fleet_worker.py``) reach it through the throttling proxy
+(``tests.support.throttle``), which holds AWS's default quotas per account and action.
+
+Two cores cannot run fifty zdd processes as fifty machines would, so N processes stand
+for R releases: N = 1, 5, 10 for R = 10, 25, 50. Two things shrink a process's share:
+
+* **time**: a process polls every ``poll`` = 1 s and stands for releases polling every
+  ``real_poll`` = 5 s ("every few seconds"; zdd's default is 10 s), so its sustained rate
+  is k = 5 releases' worth: each quota's *rate* is divided by R / (N·k);
+* **bursts**: the releases of one merge start together, and one process's first calls
+  stand for R / N simultaneous calls: each quota's *burst* is divided by R / N (at least
+  one token).
+
+A tenth of the releases (at least one per round) have an alarm fire mid-bake, at a phase
+of the poll interval that is the same in every scenario, so reaction times compare. One
+run of 50 real processes (rates scaled the same way) checks correctness and memory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from generator.config import Environment
+from generator.demo.emulator import create_twin_environments, moto_server_process
+from tests.support.throttle import QUOTAS, Quota, Throttle, ThrottleProxy
+
+Result = dict[str, Any]
+HERE = Path(__file__).resolve().parent
+PHASES = (0.25, 0.5, 0.75)  # where in a poll interval the alarm fires, per round
+REAL_POLL = 5.0
+REACTION_RATIO = 1.5  # at the largest N, against N = 1
+PEAK_SHARE = 0.8  # of each quota's sustained rate, at the largest N
+
+
+def shares(releases: int, processes: int, poll: float) -> dict[str, Quota]:
+    """Each quota's share for ``processes`` standing for ``releases``."""
+    k = REAL_POLL / poll
+    out = {}
+    for action, quota in QUOTAS.items():
+        burst_div = min(releases / processes, quota.burst)  # never below one token
+        out[action] = quota.scaled(releases / (processes * k), burst_div)
+    return out
+
+
+def _stacks(env: Environment, session: Any, count: int) -> list[tuple[str, Any]]:
+    stacks = []
+    for i in range(count):
+        name = f"f{i:02d}"
+        spec = env.model_copy(update={"name": name})
+        stacks.append((name, create_twin_environments(session, spec, targets_per_colour=0)))
+    return stacks
+
+
+def _plans(
+    stacks: list[tuple[str, Any]], processes: int, rounds: int, cfg: dict[str, Any], run: Path
+) -> list[dict[str, Any]]:
+    go = time.time() + cfg["startup"]
+    round_seconds = cfg["bake"] * len(cfg["steps"]) + cfg["gap"]
+    plans = []
+    for i, (name, outputs) in enumerate(stacks[:processes]):
+        releases = []
+        for r in range(rounds):
+            release: dict[str, Any] = {"go_at": go + r * round_seconds}
+            firing = processes == 1 or i == (3 * r) % processes
+            if firing or (processes >= 10 and i % 10 == (3 * r) % processes % 10):
+                release["phase"] = PHASES[r % len(PHASES)]
+                release["fire_after_polls"] = max(1, int(cfg["bake"] / cfg["poll"] / 2))
+            releases.append(release)
+        plans.append(
+            {
+                **cfg,
+                "env_name": name,
+                "outputs": outputs.model_dump(mode="json"),
+                "store": str(run / f"journal-{name}"),
+                "releases": releases,
+            }
+        )
+    return plans
+
+
+def _launch(plans: list[dict[str, Any]], proxy_url: str, run: Path) -> list[dict[str, Any]]:
+    environ = {**os.environ, "AWS_ENDPOINT_URL": proxy_url}
+    procs = []
+    for i, plan in enumerate(plans):
+        plan_file, result_file = run / f"plan-{i}.json", run / f"result-{i}.json"
+        plan_file.write_text(json.dumps(plan))
+        command = [sys.executable, str(HERE / "fleet_worker.py"), str(plan_file), str(result_file)]
+        procs.append((subprocess.Popen(command, env=environ, stderr=subprocess.PIPE), result_file))
+    results = []
+    for proc, result_file in procs:
+        _, err = proc.communicate(timeout=600)
+        if proc.returncode != 0 or not result_file.exists():
+            tail = err.decode(errors="replace")[-800:]
+            results.append({"error": f"exit {proc.returncode}: {tail}", "releases": []})
+        else:
+            results.append(json.loads(result_file.read_text()))
+    return results
+
+
+def scenario(
+    stacks: list[tuple[str, Any]],
+    moto_url: str,
+    releases: int,
+    processes: int,
+    rounds: int,
+    cfg: dict[str, Any],
+    run: Path,
+) -> Result:
+    """``processes`` zdd processes standing for ``releases`` releases, ``rounds`` times."""
+    throttle = Throttle(shares(releases, processes, cfg["poll"]))
+    run.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    with ThrottleProxy(moto_url, throttle) as proxy:
+        plans = _plans(stacks, processes, rounds, {**cfg, "moto_url": moto_url}, run)
+        workers = _launch(plans, proxy.url, run)
+    return summarize(releases, processes, throttle, workers, time.monotonic() - started)
+
+
+def summarize(
+    releases: int, processes: int, throttle: Throttle, workers: list[dict[str, Any]], took: float
+) -> Result:
+    done = [r for w in workers for r in w["releases"]]
+    healthy = [r for r in done if not r["fire"]]
+    firing = [r for r in done if r["fire"]]
+    reactions = sorted(r["reaction_s"] for r in firing if r["reaction_s"] is not None)
+    per_minute: Counter[str] = Counter()
+    for r in done:
+        for action, n in r["calls"].items():
+            per_minute[action] += n / max(r["seconds"], 1e-9) * 60 / len(done)
+    called = sorted(a for a in throttle.calls if a in throttle.quotas)
+    peak = {a: round(throttle.peak_rate(a) / throttle.quotas[a].rate, 2) for a in called}
+    return {
+        "releases": releases,
+        "processes": processes,
+        "runs": len(done),
+        "errors": [w["error"] for w in workers if "error" in w],
+        "healthy_failed": [r["reason"] for r in healthy if r["outcome"] != "promoted"],
+        "firing": len(firing),
+        "firing_rolled_back": sum(1 for r in firing if r["outcome"] == "ReleaseFailed"),
+        "lies": [lie for r in done for lie in r["lies"]],
+        "reaction_s": [round(x, 3) for x in reactions],
+        "reaction_median_s": round(statistics.median(reactions), 3) if reactions else None,
+        "throttled": {a: throttle.throttled[a] for a in called},
+        "attempts": {a: throttle.calls[a] for a in called},
+        "peak_share_of_quota": peak,
+        "calls_per_release_minute": {a: round(v, 1) for a, v in sorted(per_minute.items())},
+        "rss_mb_max": round(max((r["max_rss"] for r in done), default=0) / 2**20, 1),
+        "rss_mb_median": round(statistics.median([r["max_rss"] for r in done] or [0]) / 2**20, 1),
+        "cpu_s_per_process": round(
+            statistics.median([w.get("cpu_s", 0.0) for w in workers] or [0.0]), 2
+        ),
+        "seconds": round(took, 1),
+    }
+
+
+def fleet(
+    env: Environment,
+    *,
+    scale: tuple[tuple[int, int], ...] = ((1, 10), (5, 25), (10, 50)),
+    rounds: int = 3,
+    big: int = 50,
+    poll: float = 1.0,
+    bake: float = 6.0,
+    baseline_s: float | None = None,
+) -> Result:
+    """The fleet figures and their checks; ``baseline_s``: the rollback benchmark's median
+    reaction at P = 1 s measured in the same run (N = 1 must be no slower)."""
+    import boto3
+
+    from benchmarks.rollback_bench import _quiet_emulator
+
+    cfg = {
+        "region": env.region,
+        "poll": poll,
+        "grace": 10 * poll,
+        "bake": bake,
+        "steps": [50, 100],
+        "gap": 4.0,
+        "startup": 4.0,
+    }
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        moto_server_process(_quiet_emulator(Path(tmp))) as url,
+    ):
+        session = boto3.Session(
+            region_name=env.region, aws_access_key_id="testing", aws_secret_access_key="testing"
+        )
+        os.environ["AWS_ENDPOINT_URL"] = url
+        try:
+            t = time.monotonic()
+            stacks = _stacks(env, session, max(big, *(n for n, _ in scale)))
+            built = time.monotonic() - t
+        finally:
+            os.environ.pop("AWS_ENDPOINT_URL", None)
+        runs = []
+        for i, (n, r) in enumerate(scale):
+            runs.append(scenario(stacks, url, r, n, rounds, cfg, Path(tmp) / f"s{i}"))
+        wide = None
+        if big:
+            wide = scenario(
+                stacks, url, big, big, 1, {**cfg, "startup": 4.0 + big * 0.3}, Path(tmp) / "big"
+            )
+    return judge(runs, wide, baseline_s, built)
+
+
+def judge(
+    runs: list[Result], wide: Result | None, baseline_s: float | None, built: float
+) -> Result:
+    one, largest = runs[0], runs[-1]
+    checks = []
+    called = largest["throttled"]
+    unthrottled = sorted(a for a, n in called.items() if n == 0)
+    checks.append(
+        (
+            f"throttling seen for every action zdd called at N={largest['processes']} (none: {unthrottled or '-'})",
+            not unthrottled and bool(called),
+        )
+    )
+    low = {a: s for a, s in largest["peak_share_of_quota"].items() if s < PEAK_SHARE}
+    checks.append(
+        (
+            f"account-wide peak >= 80% of each quota at N={largest['processes']} (below: {low or '-'})",
+            not low,
+        )
+    )
+    for label, run in (("largest N", largest), ("50 processes", wide)):
+        if run is None:
+            continue
+        checks.append(
+            (
+                f"{label}: 0 healthy releases failed ({len(run['healthy_failed'])} of {run['runs'] - run['firing']})",
+                not run["healthy_failed"] and not run["errors"],
+            )
+        )
+        checks.append(
+            (
+                f"{label}: every firing-alarm release rolled back ({run['firing_rolled_back']} of {run['firing']})",
+                run["firing"] > 0 and run["firing_rolled_back"] == run["firing"],
+            )
+        )
+        checks.append((f"{label}: 0 lies", not run["lies"]))
+    base, top = one["reaction_median_s"], largest["reaction_median_s"]
+    ok = base is not None and top is not None and top <= REACTION_RATIO * base
+    checks.append(
+        (
+            f"reaction median at N={largest['processes']} <= {REACTION_RATIO}x N=1 ({top} s vs {base} s)",
+            ok,
+        )
+    )
+    if baseline_s is not None:
+        checks.append(
+            (
+                f"reaction median at N=1 <= 1.15x the rollback benchmark's at P=1 s ({base} s vs {baseline_s} s)",
+                base is not None and base <= 1.15 * baseline_s,
+            )
+        )
+    return {"stacks_built_s": round(built, 1), "scenarios": runs, "fifty": wide, "checks": checks}
