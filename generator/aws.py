@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     import boto3
@@ -20,11 +20,15 @@ if TYPE_CHECKING:
     from mypy_boto3_elbv2.client import ElasticLoadBalancingv2Client
 
 
-def retry_config(max_attempts: int = 5, read_timeout: float = 10.0) -> Config:
+def retry_config(
+    max_attempts: int = 5,
+    read_timeout: float = 10.0,
+    mode: Literal["adaptive", "standard"] = "adaptive",
+) -> Config:
     from botocore.config import Config
 
     return Config(
-        retries={"mode": "adaptive", "max_attempts": max_attempts},
+        retries={"mode": mode, "max_attempts": max_attempts},
         connect_timeout=5,
         read_timeout=read_timeout,
     )
@@ -79,10 +83,13 @@ class AwsClients:
 
     @cached_property
     def cloudwatch(self) -> CloudWatchClient:
-        # Polls only: a throttled poll is an unknown reading that the engine paces itself
-        # (``engine.cadence``), instead of a call held for seconds in botocore's backoff
-        # while an alarm may be firing.
-        return self.session.client("cloudwatch", config=retry_config(max_attempts=2))
+        # Polls only. One retry (botocore's standard backoff: under a second), then a
+        # throttled poll is an unknown reading that the engine paces (``engine.cadence``).
+        # Not adaptive: its client-side rate limiter would hold the next poll back for
+        # seconds, while an alarm may be firing.
+        return self.session.client(
+            "cloudwatch", config=retry_config(max_attempts=2, mode="standard")
+        )
 
     @cached_property
     def ecs(self) -> ECSClient:

@@ -4,9 +4,10 @@ Fifty releases started by one merge poll on the same cadence: left alone their p
 aligned and reach AWS's per-account quotas (DescribeAlarms: 9 per second) in bursts. So
 each interval is P·(1 - jitter·u), u a draw from the run's injected random source: never
 longer than P, so an alarm is still read at most P after it fires. While a signal's last
-read was refused for its rate (throttled), the interval doubles per throttled poll, up to
-a third of the grace period (never less than P), and returns to P at the first poll that
-was not throttled.
+read was refused for its rate (throttled), the interval backs off with "full jitter"
+(AWS's advice): a draw between P and P·2^k after k throttled polls in a row, at most a
+third of the grace period (never less than P); it returns to P at the first poll that was
+not throttled.
 
 Backing off never moves a deadline: the bake's end and the grace period are absolute
 times, so a throttled signal stays unknown, is never taken for OK, and fails closed when
@@ -41,8 +42,8 @@ class Cadence:
             self.throttled_polls += 1
         else:
             self.throttled_polls = 0
-        interval = self.poll
         if self.throttled_polls:
             cap = max(self.poll, self.grace / 3)
-            interval = min(self.poll * 2.0**self.throttled_polls, cap)
-        return interval * (1.0 - self.jitter * self.random())
+            spread = 2.0**self.throttled_polls - 1.0
+            return min(self.poll * (1.0 + spread * self.random()), cap)
+        return self.poll * (1.0 - self.jitter * self.random())

@@ -81,18 +81,19 @@ def test_throttled_reads_back_off_without_stretching_the_bake(
 ) -> None:
     # Calls 1-2: pre-flight and the first bake poll; 3-5 throttled in a row.
     cloudwatch = ThrottledCloudWatch(aws.client("cloudwatch"), throttled={3, 4, 5})
-    engine = _engine(aws, clock, tmp_path, cloudwatch, lambda: 0.0)  # no jitter: exact
+    engine = _engine(aws, clock, tmp_path, cloudwatch, lambda: 0.5)  # a fixed draw: exact
     start = clock.now()
     dep = engine.shift(_spec())
     assert dep.status == "promoted"
     sleeps = clock.slept
-    # 5 s, then 10 s (doubled), 10 s (capped at a third of the 30 s grace), 10 s, then 5 s.
-    assert [round(s) for s in sleeps[:5]] == [5, 10, 10, 10, 5]
+    # P·(1 - 0.1·u) = 4.75 s; then, throttled, P·(1 + u·(2^k - 1)): 7.5 s, 12.5 s capped
+    # at a third of the 30 s grace (10 s), 10 s; then 4.75 s again.
+    assert [round(s, 2) for s in sleeps[:5]] == [4.75, 7.5, 10.0, 10.0, 4.75]
     assert max(sleeps) <= 10.0
     # Each bake still ends when it is due: two bakes of 60 s, nothing added.
     assert clock.now() - start == pytest.approx(120, abs=0.01)
-    unthrottled_polls = 2 + 2 * 12  # pre-flight + 60 s / 5 s, two bakes
-    assert cloudwatch.calls < unthrottled_polls
+    unthrottled_polls = 2 + 2 * 13  # pre-flight + 60 s / 4.75 s, two bakes
+    assert cloudwatch.calls <= unthrottled_polls - 2
 
 
 def test_a_signal_throttled_past_the_grace_is_unknown_and_fails_closed(
@@ -122,6 +123,7 @@ def test_the_cadence_returns_to_p_after_one_clean_poll() -> None:
     cadence = Cadence(poll=2.0, jitter=0.0, grace=60.0, random=lambda: 0.5)
     throttled = [Reading("alarms", "unknown", "throttled", throttled=True)]
     clean = [Reading("alarms", "ok")]
-    assert [cadence.after(throttled) for _ in range(6)] == [4.0, 8.0, 16.0, 20.0, 20.0, 20.0]
+    # Between P and P·2^k (a draw of 0.5: half way), at most a third of the grace.
+    assert [cadence.after(throttled) for _ in range(6)] == [3.0, 5.0, 9.0, 17.0, 20.0, 20.0]
     assert cadence.after(clean) == 2.0
     assert Cadence(poll=2.0, jitter=0.5, grace=60.0, random=lambda: 1.0).after(clean) == 1.0
