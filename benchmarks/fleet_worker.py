@@ -56,11 +56,22 @@ class Watch:
         self.rss: list[int] = []
         self.fired: float | None = None
         self.verified: float | None = None
+        self.decided: float | None = None
         self.alarm: str | None = None
         self.lock = threading.Lock()
 
     def sink(self) -> Hook:
-        return Hook({"bake.poll": self.polled, "rollback.verified": self.back})
+        return Hook(
+            {
+                "bake.poll": self.polled,
+                "rollback.start": self.decide,
+                "rollback.verified": self.back,
+            }
+        )
+
+    def decide(self, event: Event) -> None:
+        if self.decided is None:
+            self.decided = time.perf_counter()
 
     def back(self, event: Event) -> None:
         if self.verified is None:
@@ -117,9 +128,9 @@ def one_release(
         moto.set_alarm_state(AlarmName=watch.alarm, StateValue="OK", StateReason="reset")
     weights = AlbListenerRouter(elbv2, outputs).read().weights
     verdict = check_ending(weights, store.load(), Ending.of(outcome), initial)
-    reaction = None
-    if watch.fired is not None and watch.verified is not None:
-        reaction = watch.verified - watch.fired
+    reaction = detect = None
+    if watch.fired is not None and watch.verified is not None and watch.decided is not None:
+        reaction, detect = watch.verified - watch.fired, watch.decided - watch.fired
     return {
         "fire": watch.alarm is not None,
         "fired": watch.fired is not None,
@@ -127,6 +138,7 @@ def one_release(
         "reason": "" if outcome is None else str(outcome)[:300],
         "seconds": took,
         "reaction_s": reaction,
+        "detect_s": detect,  # of which: until zdd decided to roll back (the rest: moving)
         "lies": verdict.lies,
         "max_rss": max(watch.rss, default=rss_bytes()),
     }
