@@ -235,7 +235,7 @@ def main() -> int:
         "fault_trials": lambda: fault_trials(env, args.quick),
         "fleet": lambda: fleet(
             env,
-            rounds=1 if args.quick else 3,
+            rounds=1 if args.quick else 4,
             big=10 if args.quick else 50,
             baseline_s=_rollback_median(results, poll=1.0),
         ),

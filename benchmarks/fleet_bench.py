@@ -150,7 +150,10 @@ def summarize(
         for action, n in r["calls"].items():
             per_minute[action] += n / max(r["seconds"], 1e-9) * 60 / len(done)
     called = sorted(a for a in throttle.calls if a in throttle.quotas)
-    peak = {a: round(throttle.peak_rate(a) / throttle.quotas[a].rate, 2) for a in called}
+    peak = {
+        name: round(throttle.peak_rate(name) / throttle.rate_of(name), 2)
+        for name in sorted({throttle.quotas[a].name for a in called})
+    }
     return {
         "releases": releases,
         "processes": processes,
@@ -180,7 +183,7 @@ def fleet(
     env: Environment,
     *,
     scale: tuple[tuple[int, int], ...] = ((1, 10), (5, 25), (10, 50)),
-    rounds: int = 3,
+    rounds: int = 4,
     big: int = 50,
     poll: float = 1.0,
     bake: float = 6.0,

@@ -1,7 +1,9 @@
 """boto3 sessions and clients, built explicitly and handed in.
 
-Retries are botocore's (adaptive mode), never hand-written loops. The endpoint
-follows boto3's own rules, so ``AWS_ENDPOINT_URL`` points zdd at moto or LocalStack.
+Retries are botocore's, never hand-written loops: adaptive mode by default; standard
+mode (exponential backoff with jitter, no client-side rate limiter) for the calls a
+rollback waits on. The endpoint follows boto3's own rules, so ``AWS_ENDPOINT_URL``
+points zdd at moto or LocalStack.
 """
 
 from __future__ import annotations
@@ -79,7 +81,12 @@ class AwsClients:
 
     @cached_property
     def elbv2(self) -> ElasticLoadBalancingv2Client:
-        return self.session.client("elbv2", config=retry_config())
+        # Moves and read-backs. Many releases in one account share ELB's quotas (a merge
+        # moves them all in the same second): a throttled ModifyListener did not happen
+        # and is retried, up to 10 attempts (about a minute of backoff), rather than
+        # failing a healthy release. Standard mode: the adaptive mode's client-side
+        # limiter, slowed by the step's throttled move, held a rollback back for seconds.
+        return self.session.client("elbv2", config=retry_config(max_attempts=10, mode="standard"))
 
     @cached_property
     def cloudwatch(self) -> CloudWatchClient:

@@ -20,7 +20,7 @@ import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tests.support.faults import Fault, FaultProxy, Hold
 
@@ -35,20 +35,29 @@ class Quota:
     burst: float  # bucket capacity: the most calls in any one second
     code: str  # the error code AWS throttles with
     confirmed: bool  # False: not read from AWS's documentation; a conservative stand-in
+    bucket: str = ""  # actions sharing one bucket name it alike; default: the action's own
+
+    @property
+    def name(self) -> str:
+        return self.bucket or self.action
 
     def scaled(self, divisor: float, burst_divisor: float | None = None) -> Quota:
         """The quota's share: its rate divided by ``divisor``, its burst by
         ``burst_divisor`` (default the same)."""
         burst = self.burst / (divisor if burst_divisor is None else burst_divisor)
-        return Quota(
-            self.service, self.action, self.rate / divisor, burst, self.code, self.confirmed
-        )
+        return replace(self, rate=self.rate / divisor, burst=burst)
 
 
 def _quotas(
-    service: str, actions: Iterable[str], rate: float, burst: float, code: str, confirmed: bool
+    service: str,
+    actions: Iterable[str],
+    rate: float,
+    burst: float,
+    code: str,
+    confirmed: bool,
+    bucket: str = "",
 ) -> list[Quota]:
-    return [Quota(service, a, rate, burst, code, confirmed) for a in actions]
+    return [Quota(service, a, rate, burst, code, confirmed, bucket) for a in actions]
 
 
 QUOTAS: dict[str, Quota] = {
@@ -58,7 +67,8 @@ QUOTAS: dict[str, Quota] = {
         # quota: the bucket holds one second's worth).
         *_quotas("cloudwatch", ["DescribeAlarms"], 9, 9, "Throttling", True),
         *_quotas("cloudwatch", ["GetMetricData"], 50, 50, "Throttling", True),
-        # ELB API throttling: non-mutating (Describe*) bucket 40, refill 10 per second.
+        # ELB API throttling: one bucket for non-mutating (Describe*) requests, 40 tokens
+        # refilled at 10 per second.
         *_quotas(
             "elbv2",
             ["DescribeListeners", "DescribeRules", "DescribeTargetHealth"],
@@ -66,9 +76,18 @@ QUOTAS: dict[str, Quota] = {
             40,
             "ThrottlingException",
             True,
+            "elbv2 Describe*",
         ),
-        # Mutating ELB actions: no figure could be read here; conservative.
-        *_quotas("elbv2", ["ModifyListener", "ModifyRule"], 2, 10, "ThrottlingException", False),
+        # Mutating ELB actions: no figure could be read here; a conservative one bucket.
+        *_quotas(
+            "elbv2",
+            ["ModifyListener", "ModifyRule"],
+            2,
+            10,
+            "ThrottlingException",
+            False,
+            "elbv2 Modify*",
+        ),
         # ECS: the documented example is a read bucket of 50 (DescribeClusters); the
         # per-action rows could not be read here, so reads get 50 burst and 20 per second.
         *_quotas(
@@ -112,7 +131,8 @@ class TokenBucket:
 
 
 class Throttle:
-    """The buckets of every (account, action), and what passed and what was refused."""
+    """The buckets of every (account, quota), and what passed and what was refused, by
+    action (``throttled``, ``calls``) and by quota (``admitted``, ``peak_rate``)."""
 
     def __init__(
         self,
@@ -139,20 +159,26 @@ class Throttle:
             now = self.clock()
             self.calls[action] += 1
             quota = self.quotas.get(action)
-            if quota is not None:
-                key = (account, action)
-                bucket = self.buckets.get(key)
-                if bucket is None:
-                    bucket = self.buckets[key] = TokenBucket(quota.rate, quota.burst, now)
-                if not bucket.take(now):
-                    self.throttled[action] += 1
-                    return False
-            self.admitted.setdefault(action, deque()).append(now)
+            if quota is None:
+                return True
+            key = (account, quota.name)
+            bucket = self.buckets.get(key)
+            if bucket is None:
+                bucket = self.buckets[key] = TokenBucket(quota.rate, quota.burst, now)
+            if not bucket.take(now):
+                self.throttled[action] += 1
+                return False
+            self.admitted.setdefault(quota.name, deque()).append(now)
             return True
 
-    def peak_rate(self, action: str, window: float = 1.0) -> float:
-        """The most calls admitted in any ``window`` seconds, per second."""
-        times = list(self.admitted.get(action, ()))
+    def rate_of(self, name: str) -> float:
+        """The sustained rate of the quota called ``name``."""
+        return next(q.rate for q in self.quotas.values() if q.name == name)
+
+    def peak_rate(self, name: str, window: float = 1.0) -> float:
+        """The most calls admitted under quota ``name`` in any ``window`` seconds, per
+        second (account-wide)."""
+        times = sorted(self.admitted.get(name, ()))
         best, start = 0, 0
         for end, t in enumerate(times):
             while t - times[start] >= window:

@@ -107,3 +107,11 @@ def test_a_token_bucket_refills_continuously_up_to_its_capacity() -> None:
     assert [bucket.take(0.0) for _ in range(4)] == [True, True, True, False]
     assert bucket.take(0.5) and not bucket.take(0.5)
     assert [bucket.take(100.0) for _ in range(4)] == [True, True, True, False]
+
+
+def test_elbs_describe_calls_share_one_bucket() -> None:
+    throttle = Throttle(scale=10.0, clock=lambda: 0.0)  # 4 tokens for every Describe*
+    calls = ["DescribeListeners", "DescribeTargetHealth"] * 3
+    assert [throttle.admit("A/eu-west-1", c) for c in calls] == [True] * 4 + [False] * 2
+    assert throttle.peak_rate("elbv2 Describe*") == 4.0
+    assert throttle.rate_of("elbv2 Describe*") == 1.0
