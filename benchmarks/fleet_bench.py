@@ -8,9 +8,9 @@ Two cores cannot run fifty zdd processes as fifty machines would, so N processes
 for R releases: N = 1, 5, 10 for R = 10, 25, 50. Two things shrink a process's share:
 
 * **time**: a process polls every ``poll`` = 1 s and stands for releases polling every
-  ``REAL_POLL`` = 7 s (zdd's default is 10 s; 50 releases every 7 s make 7.1
-  DescribeAlarms calls a second, 79 % of its quota: the most the README advises), so its
-  sustained rate is k = 7 releases' worth: each quota's *rate* is divided by R / (N·k);
+  ``REAL_POLL`` = 6 s (zdd's default is 10 s; 50 releases every 6 s make 8.3
+  DescribeAlarms calls a second, 93 % of its quota: a fleet at its quota), so its
+  sustained rate is k = 6 releases' worth: each quota's *rate* is divided by R / (N·k);
 * **bursts**: the releases of one merge start together and move at the same moments, so
   one process's step calls (ELB, ECS) stand for R / N simultaneous calls: those quotas'
   *bursts* are divided by R / N (at least one token). Polls are spread by jitter: their
@@ -40,8 +40,10 @@ from tests.support.throttle import QUOTAS, Quota, Throttle, ThrottleProxy
 
 Result = dict[str, Any]
 HERE = Path(__file__).resolve().parent
-PHASES = (0.25, 0.5, 0.75)  # where in a poll interval the alarm fires, per round
-REAL_POLL = 7.0  # 50 releases / 7 s = 7.1 DescribeAlarms a second: the README's limit
+# Where in a poll interval the alarm fires, per round: the interval stratified, as the
+# rollback benchmark stratifies it, so that N = 1 compares with it.
+PHASES = (0.125, 0.625, 0.375, 0.875)
+REAL_POLL = 6.0  # 50 releases / 6 s = 8.3 DescribeAlarms a second: 93 % of the quota
 REACTION_RATIO = 1.5  # at the largest N, against N = 1
 PEAK_SHARE = 0.8  # of each quota's sustained rate, at the largest N
 
