@@ -3,6 +3,7 @@ each service refuses, in each protocol botocore speaks."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -54,22 +55,32 @@ def test_every_action_zdd_calls_has_a_quota() -> None:
     assert set(CALLS) == set(QUOTAS)
 
 
-@pytest.mark.parametrize("action", sorted(CALLS))
-def test_an_empty_bucket_is_refused_with_the_services_own_throttling_error(action: str) -> None:
-    service, params = CALLS[action]
-    # A bucket scaled below one token: every call is refused before the (absent) emulator.
+@pytest.fixture(scope="module")
+def refusing() -> Iterator[tuple[ThrottleProxy, dict[str, Any]]]:
+    """A proxy whose buckets hold less than one token (every call is refused before the
+    absent emulator), and one client per service pointed at it."""
     with ThrottleProxy("http://127.0.0.1:9", Throttle(scale=1e9)) as proxy:
         session: Any = boto3.Session(
             aws_access_key_id="AKIDTEST", aws_secret_access_key="s", region_name="eu-west-1"
         )
-        client = session.client(
-            service,
-            endpoint_url=proxy.url,
-            config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
-        )
-        with pytest.raises(ClientError) as caught:
-            getattr(client, _snake(action))(**params)
-        assert proxy.throttle.throttled == {action: 1}
+        config = Config(retries={"mode": "standard", "total_max_attempts": 1})
+        clients = {
+            service: session.client(service, endpoint_url=proxy.url, config=config)
+            for service in {service for service, _ in CALLS.values()}
+        }
+        yield proxy, clients
+
+
+@pytest.mark.parametrize("action", sorted(CALLS))
+def test_an_empty_bucket_is_refused_with_the_services_own_throttling_error(
+    action: str, refusing: tuple[ThrottleProxy, dict[str, Any]]
+) -> None:
+    proxy, clients = refusing
+    service, params = CALLS[action]
+    before = proxy.throttle.throttled[action]
+    with pytest.raises(ClientError) as caught:
+        getattr(clients[service], _snake(action))(**params)
+    assert proxy.throttle.throttled[action] == before + 1
     error = caught.value.response
     assert error["Error"]["Code"] == QUOTAS[action].code
     assert error["ResponseMetadata"]["HTTPStatusCode"] == 400
