@@ -30,6 +30,7 @@ for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
 
 from benchmarks.analysis_bench import analysis_benchmark  # noqa: E402
 from benchmarks.fault_bench import fault_trials  # noqa: E402
+from benchmarks.fleet_bench import fleet  # noqa: E402
 from benchmarks.process_bench import startup, wrapper_overhead  # noqa: E402
 from benchmarks.rollback_bench import Hook, rollback_reaction  # noqa: E402
 from benchmarks.warden_bench import warden_reaction  # noqa: E402
@@ -200,6 +201,14 @@ def rendering(env: Environment) -> Result:
     }
 
 
+def _rollback_median(results: dict[str, Any], poll: float) -> float | None:
+    """The rollback benchmark's median reaction at ``poll``, if it ran before."""
+    for item in results.get("rollback_reaction") or []:
+        if isinstance(item, dict) and item.get("poll_seconds") == poll:
+            return float(item["zdd"]["median_s"])
+    return None
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--json", action="store_true", help="print results as JSON")
@@ -226,6 +235,12 @@ def main() -> int:
         "analysis": lambda: analysis_benchmark(args.quick),
         "fault_trials": lambda: fault_trials(env, args.quick),
         "warden_reaction": lambda: warden_reaction(env, 5 if args.quick else 20),
+        "fleet": lambda: fleet(
+            env,
+            rounds=1 if args.quick else 4,
+            big=10 if args.quick else 50,
+            baseline_s=_rollback_median(results, poll=1.0),
+        ),
     }
     for name, measure in parts.items():
         try:

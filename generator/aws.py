@@ -1,14 +1,16 @@
 """boto3 sessions and clients, built explicitly and handed in.
 
-Retries are botocore's (adaptive mode), never hand-written loops. The endpoint
-follows boto3's own rules, so ``AWS_ENDPOINT_URL`` points zdd at moto or LocalStack.
+Retries are botocore's, never hand-written loops: adaptive mode by default; standard
+mode (exponential backoff with jitter, no client-side rate limiter) for the calls a
+rollback waits on. The endpoint follows boto3's own rules, so ``AWS_ENDPOINT_URL``
+points zdd at moto or LocalStack.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     import boto3
@@ -20,11 +22,15 @@ if TYPE_CHECKING:
     from mypy_boto3_elbv2.client import ElasticLoadBalancingv2Client
 
 
-def retry_config(max_attempts: int = 5, read_timeout: float = 10.0) -> Config:
+def retry_config(
+    max_attempts: int = 5,
+    read_timeout: float = 10.0,
+    mode: Literal["adaptive", "standard"] = "adaptive",
+) -> Config:
     from botocore.config import Config
 
     return Config(
-        retries={"mode": "adaptive", "max_attempts": max_attempts},
+        retries={"mode": mode, "max_attempts": max_attempts},
         connect_timeout=5,
         read_timeout=read_timeout,
     )
@@ -36,6 +42,29 @@ def aws_errors(*more: type[BaseException]) -> tuple[type[BaseException], ...]:
     from botocore.exceptions import BotoCoreError, ClientError
 
     return (BotoCoreError, ClientError, *more)
+
+
+THROTTLING_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottled",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "SlowDown",
+    }
+)
+
+
+def is_throttling(exc: BaseException) -> bool:
+    """True when AWS refused a call for its rate (the retries gave up on a throttled call)."""
+    response = getattr(exc, "response", None)
+    if not isinstance(response, dict):
+        return False
+    return response.get("Error", {}).get("Code") in THROTTLING_CODES
 
 
 @dataclass
@@ -52,11 +81,22 @@ class AwsClients:
 
     @cached_property
     def elbv2(self) -> ElasticLoadBalancingv2Client:
-        return self.session.client("elbv2", config=retry_config())
+        # Moves and read-backs. Many releases in one account share ELB's quotas (a merge
+        # moves them all in the same second): a throttled ModifyListener did not happen
+        # and is retried, up to 10 attempts (about a minute of backoff), rather than
+        # failing a healthy release. Standard mode: the adaptive mode's client-side
+        # limiter, slowed by the step's throttled move, held a rollback back for seconds.
+        return self.session.client("elbv2", config=retry_config(max_attempts=10, mode="standard"))
 
     @cached_property
     def cloudwatch(self) -> CloudWatchClient:
-        return self.session.client("cloudwatch", config=retry_config())
+        # Polls only. One retry (botocore's standard backoff: under a second), then a
+        # throttled poll is an unknown reading that the engine paces (``engine.cadence``).
+        # Not adaptive: its client-side rate limiter would hold the next poll back for
+        # seconds, while an alarm may be firing.
+        return self.session.client(
+            "cloudwatch", config=retry_config(max_attempts=2, mode="standard")
+        )
 
     @cached_property
     def ecs(self) -> ECSClient:

@@ -113,6 +113,7 @@ class Reading:
     state: SignalState
     detail: str = ""
     checks: dict[str, str] = field(default_factory=dict)  # e.g. each alarm's state
+    throttled: bool = False  # unknown because AWS throttled the read: poll less often
 
 
 class HealthSignal(Protocol):

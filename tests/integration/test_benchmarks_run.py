@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.fleet_bench import fleet
 from benchmarks.process_bench import startup, wrapper_overhead
 from benchmarks.rollback_bench import rollback_reaction
 from generator.config import load_environment
@@ -54,3 +55,20 @@ def test_warden_reaction_is_measured_against_simulated_ticks() -> None:
     assert "simulated schedule ticks" in str(result["line"])
     assert 0 < result["median_ms"] <= result["max_ms"]
     assert len(_judged(result)) == 1
+
+
+def test_the_fleet_benchmark_runs_at_tiny_scale() -> None:
+    """Two zdd processes through the throttling proxy, one release each (one with a firing
+    alarm, one healthy), half-second polls, one-second bakes."""
+    env = load_environment(ROOT / "environments" / "staging.yaml")
+    result = fleet(env, scale=((2, 2),), rounds=1, big=0, poll=0.5, bake=1.0, startup=2.0)
+    scenarios = result["scenarios"]
+    assert isinstance(scenarios, list) and len(scenarios) == 1
+    run = scenarios[0]
+    assert not run["errors"] and run["runs"] == 2
+    assert run["firing"] == run["firing_rolled_back"] == 1
+    assert not run["healthy_failed"] and not run["lies"]
+    assert run["attempts"]["DescribeAlarms"] > 0 and run["rss_mb_max"] > 0
+    labels = _judged(result)
+    assert any("throttling seen" in label for label in labels)
+    assert any("reaction median" in label for label in labels)

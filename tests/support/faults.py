@@ -51,6 +51,9 @@ class Fault:
     times: int = 1
     delay: float = 0.5
     seen: int = 0
+    code: str | None = (
+        None  # the error code of an ``error_5xx``/``throttle`` (default: per protocol)
+    )
 
     def hits(self, operation: str) -> bool:
         if self.operation not in ("*", operation):
@@ -95,6 +98,16 @@ def operation_of(path: str, headers: dict[str, str], body: bytes) -> str:
             return form["Action"][0]
     query = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)
     return query.get("Action", ["?"])[0]
+
+
+def account_of(headers: dict[str, str]) -> str:
+    """``ACCESS_KEY/REGION`` from a SigV4 ``Authorization`` header ("" when unsigned): AWS
+    keeps its quotas per account and region."""
+    auth = headers.get("authorization", "")
+    if "Credential=" not in auth:
+        return ""
+    scope = auth.split("Credential=", 1)[1].split(",", 1)[0].split("/")
+    return f"{scope[0]}/{scope[2]}" if len(scope) > 2 else scope[0]
 
 
 def _cbor_text(text: str) -> bytes:
@@ -187,7 +200,9 @@ class FaultProxy:
             self.calls.clear()
             self.injected.clear()
 
-    def _decide(self, operation: str) -> tuple[Fault | None, Hold | None]:
+    def _decide(self, operation: str, account: str = "") -> tuple[Fault | None, Hold | None]:
+        """The fault and hold (if any) for one call; ``account`` is the caller's access key
+        and region (``account_of``), for subclasses that keep per-account state."""
         with self._lock:
             self.calls[operation] += 1
             fault = next((f for f in self._faults if f.hits(operation)), None)
@@ -238,14 +253,14 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
-        fault, hold = proxy._decide(operation_of(self.path, headers, body))
+        fault, hold = proxy._decide(operation_of(self.path, headers, body), account_of(headers))
         if hold is not None and not hold.applied and not self._held(hold):
             return
         if fault is not None and fault.kind == "reset":
             self._reset()
             return
         if fault is not None and fault.kind in ("error_5xx", "throttle"):
-            self._error(headers, fault.kind)
+            self._error(headers, fault.kind, fault.code)
             return
         status, reply_headers, reply = proxy._forward(
             self.command, self.path, dict(self.headers.items()), body
@@ -280,9 +295,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
             self.wfile.flush()
 
-    def _error(self, headers: dict[str, str], kind: str) -> None:
+    def _error(self, headers: dict[str, str], kind: str, code: str | None = None) -> None:
         json_protocol = bool(headers.get("x-amz-target"))
-        if kind == "throttle":
+        if code is not None:
+            status = 503 if kind == "error_5xx" else 400
+        elif kind == "throttle":
             code, status = ("ThrottlingException" if json_protocol else "Throttling"), 400
         else:
             code, status = ("InternalServerError" if json_protocol else "ServiceUnavailable"), 503

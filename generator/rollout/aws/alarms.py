@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from generator.aws import aws_errors
+from generator.aws import aws_errors, is_throttling
 from generator.colours import Colour
 from generator.rollout.ports import BOTH_PHASES, Reading
 
@@ -95,7 +95,8 @@ class CloudWatchAlarms:
         try:
             poll = self.watchers[colour].poll()
         except aws_errors() as exc:
-            return Reading(self.name, "unknown", f"alarm state unreadable ({exc})")
+            detail = f"alarm state unreadable ({exc})"
+            return Reading(self.name, "unknown", detail, throttled=is_throttling(exc))
         checks = {**poll.states, **dict.fromkeys(poll.missing, "MISSING")}
         if poll.firing:
             detail = f"alarm fired: {poll.describe_firing()}"

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from generator.aws import is_throttling
 from generator.colours import Colour, other_colour
 from generator.config.analysis import Analysis
 from generator.config.conditions import parse_condition
@@ -96,7 +97,9 @@ class MetricAnalysis:
         try:
             verdicts = self._judge(step)
         except Exception as exc:  # unreadable metrics: unknown, fail closed after the grace
-            return Reading(self.name, "unknown", f"metrics unreadable ({exc})")
+            return Reading(
+                self.name, "unknown", f"metrics unreadable ({exc})", throttled=is_throttling(exc)
+            )
         self.latest = verdicts
         return self._reading(step, verdicts)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from generator.aws import aws_errors
+from generator.aws import aws_errors, is_throttling
 from generator.colours import Colour
 from generator.rollout.ports import Phase, Reading
 
@@ -51,7 +51,12 @@ class HealthyTargets:
         try:
             health = target_health(self.elbv2, self.target_group_arns[colour])
         except aws_errors() as exc:
-            return Reading(self.name, "unknown", f"target health unreadable ({exc})")
+            return Reading(
+                self.name,
+                "unknown",
+                f"target health unreadable ({exc})",
+                throttled=is_throttling(exc),
+            )
         if health.healthy < self.minimum:
             return Reading(
                 self.name,

@@ -7,6 +7,7 @@ from typing import Literal
 from generator.colours import Colour
 from generator.errors import PreflightRefused
 from generator.journal.model import JournalDoc, stronger_request
+from generator.rollout.engine.cadence import Cadence
 from generator.rollout.engine.context import RunContext, RunState
 from generator.rollout.engine.decisions import Rollback, assess, begin_step, record_verdicts
 from generator.rollout.engine.progress import BakeProgress, report_preflight_poll
@@ -17,6 +18,7 @@ BakeResult = Literal["baked", "finish"]
 def preflight(ctx: RunContext, target: Colour) -> None:
     """Fail closed before any weight moves."""
     unknown_since: float | None = None
+    cadence = Cadence.of(ctx)
     while True:
         now = ctx.clock.now()
         readings = ctx.poll(target, "preflight")
@@ -35,7 +37,7 @@ def preflight(ctx: RunContext, target: Colour) -> None:
         unknown_since = verdict.unknown_since
         assert unknown_since is not None
         report_preflight_poll(ctx, target, readings, now=now, unknown_since=unknown_since)
-        ctx.clock.sleep(ctx.settings.poll_seconds)
+        ctx.clock.sleep(max(now + cadence.after(readings) - ctx.clock.now(), 0.0))
 
 
 def bake(ctx: RunContext, run: RunState, doc: JournalDoc, index: int) -> BakeResult:
@@ -50,6 +52,7 @@ def bake(ctx: RunContext, run: RunState, doc: JournalDoc, index: int) -> BakeRes
     unknown_since: float | None = None
     gate_since: float | None = None
     progress = BakeProgress(ctx, dep, index, start, deadline)
+    cadence = Cadence.of(ctx)
     ctx.emit(
         "bake.start",
         f"baking {step.percent}% on {dep.to_colour} for {step.bake_seconds:g}s",
@@ -82,9 +85,9 @@ def bake(ctx: RunContext, run: RunState, doc: JournalDoc, index: int) -> BakeRes
             if not step.gate:
                 break
             gate_since = _wait_at_gate(ctx, doc, now, gate_since)
-        # A fixed cadence: the next poll is P after this one started, so the
-        # work done between polls does not stretch the interval.
-        wait = polled_at + ctx.settings.poll_seconds - ctx.clock.now()
+        # A cadence (P, jittered; longer while throttled) from when this poll started, so
+        # the work done between polls does not stretch the interval.
+        wait = polled_at + cadence.after(readings) - ctx.clock.now()
         remaining = deadline - ctx.clock.now()
         if remaining > 0:
             wait = min(wait, remaining)

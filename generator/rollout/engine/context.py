@@ -3,6 +3,7 @@ events), fixed when it is built, and the little it learns while it runs."""
 
 from __future__ import annotations
 
+import random as _random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -43,6 +44,7 @@ class EngineSettings:
     alarm_grace_seconds: float
     gate_timeout_seconds: float = 86400.0
     heartbeat_seconds: float = 30.0
+    poll_jitter: float = 0.1  # each poll interval is P·(1 - this·u): see ``engine.cadence``
 
     @classmethod
     def from_strategy(cls, strategy: Strategy) -> EngineSettings:
@@ -72,6 +74,7 @@ class RunContext:
     versions: Mapping[Colour, str] = field(default_factory=dict)  # what each colour runs
     hook_runner: HookRunner | None = None  # hooks of every kind; None: commands only
     handoff: Handoff | None = None  # written with each new deployment, for `zdd warden`
+    random: Callable[[], float] = _random.random  # draws in [0, 1) for poll jitter
 
     def emit(
         self,
