@@ -20,9 +20,10 @@ from generator.config import Environment, Strategy
 from generator.errors import MigrationRefused, RefusedError, ZddError
 from generator.events import EventBus
 from generator.infra.arns import check_outputs
-from generator.infra.ecs import AwsEcsServices, EcsServices, tag_of, version_reader
+from generator.infra.ecs import AwsEcsServices, EcsServices, tag_of
 from generator.infra.outputs import StackOutputs
 from generator.infra.provision import check_version_tag, put_version_on_idle
+from generator.infra.running import AwsSpecObserver
 from generator.infra.terraform import Echo, Terraform
 from generator.journal.model import Deployment
 from generator.journal.protocol import DeploymentStore, Owner
@@ -119,7 +120,7 @@ def deploy(
                 listener_reader(ctx.clients.elbv2),
                 echo=echo,
                 terraform=terraform,
-                read_versions=version_reader(ctx.ecs),
+                observe=AwsSpecObserver(lambda: ctx.clients),
             )
         lease.check()
         return _shift(ctx, outputs, strategy, spec, break_lock, owner)

@@ -125,6 +125,7 @@ def test_outputs_are_exactly_the_contract(tmp_path: Path) -> None:
         "ecs_services",
         "load_balancer_arn_suffix",
         "target_group_arn_suffixes",
+        "colour_specs",
     }
 
 
