@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from mypy_boto3_application_autoscaling.client import ApplicationAutoScalingClient
     from mypy_boto3_ecs.client import ECSClient
 
+
 @dataclass(frozen=True)
 class Rollout:
     """One ECS deployment of a service: PRIMARY is where ECS is going."""

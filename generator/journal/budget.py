@@ -32,6 +32,8 @@ TEXT_LIMIT = 2_000  # characters of one event message, reason or verdict detail
 REFUSAL_TEXT_LIMIT = 500  # characters of one refusal's reason (there are up to 100)
 DATA_LIMIT = 2_000  # bytes of one event's data as JSON
 DATA_VALUE_LIMIT = 500  # characters kept of one data value too big for DATA_LIMIT
+SPEC_CHANGES_KEPT = 20  # lines of a release's spec diff kept in its record (then a count)
+SPEC_CHANGE_TEXT = 160  # characters of one spec diff line
 REFUSALS_KEPT = 100  # refusals kept (an audit log; older ones are dropped)
 TRUNCATED_KIND = "journal.truncated"  # the kind of the event that counts dropped events
 

@@ -54,6 +54,7 @@ class ReleaseSpec:
     to: Colour | None = None
     release: str | None = None
     migrations: list[str] = field(default_factory=list)
+    changes: list[str] = field(default_factory=list)  # spec diff, live -> new (infra.spec)
 
 
 class Engine:
@@ -285,6 +286,7 @@ class Engine:
             weights=dict(state.weights),
             started_at=self.ctx.clock.now(),
             migrations=list(spec.migrations),
+            changes=list(spec.changes),
             actor=self.state.who(self.ctx),
             versions=dict(self.ctx.versions) or None,
             zdd_version=__version__,
