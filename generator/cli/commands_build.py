@@ -86,11 +86,23 @@ def _verdict(guarded: GuardedPlan, allow: bool, json_mode: bool, extra: dict[str
     from generator.infra.guard import refusal_message
 
     verdict, summary = guarded.verdict, guarded.summary
+    spec_changes = guarded.spec_changes()
     if json_mode:
-        print_json({**extra, "changes": summary.has_changes, **verdict.to_dict()})
+        print_json(
+            {
+                **extra,
+                "changes": summary.has_changes,
+                **verdict.to_dict(),
+                "spec_changes": spec_changes,
+            }
+        )
     else:
         for line in verdict.shared_lines():  # each shared change: its class and why
             typer.echo(line)
+        if spec_changes:
+            typer.echo(f"spec changes, live {verdict.live} -> idle (secrets by ARN):")
+            for line in spec_changes:
+                typer.echo(f"  {line}")
         if verdict.accepted:
             typer.echo(
                 f"plan accepted: nothing touches the live colour {verdict.live}"

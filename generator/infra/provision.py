@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.aws import aws_errors
-from generator.colours import Colour
+from generator.colours import Colour, other_colour
 from generator.config import Environment, is_image_tag
 from generator.errors import (
     AwsError,
@@ -30,7 +30,7 @@ from generator.infra.outputs import StackOutputs, load_outputs
 from generator.infra.plan import PlanSummary, load_plan
 from generator.infra.render import RenderedStack, generate
 from generator.infra.running import SpecObserver, rendered_specs
-from generator.infra.spec import ColourSpec
+from generator.infra.spec import ColourSpec, spec_diff
 from generator.infra.terraform import Echo, Terraform
 
 OUTPUTS_FILE = "zdd-outputs.json"
@@ -54,6 +54,13 @@ class GuardedPlan:
         """Raise PlanRefused unless the guard accepted the plan (or the user accepts downtime)."""
         if not self.verdict.accepted and not allow_live_changes:
             raise PlanRefused(refusal_message(self.verdict) + self.upgrade_note())
+
+    def spec_changes(self) -> list[str]:
+        """What the idle colour would run differently from the live one (``infra.spec``)."""
+        if self.specs is None:
+            return []
+        live = self.verdict.live
+        return spec_diff(self.specs[live], self.specs[other_colour(live)])
 
     def upgrade_note(self) -> str:
         """The one-time step when a stack of an older zdd cannot be planned as it runs."""

@@ -112,6 +112,7 @@ class Engine:
                 f"by {spec.strategy}: {describe_schedule(spec.schedule)}",
                 dep=dep,
                 release=dep.release,
+                changes=list(dep.changes) or None,
             )
             for stage in ("pre_traffic", "post_test_traffic"):
                 with refusal_recorded(
