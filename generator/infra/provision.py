@@ -146,7 +146,8 @@ def plan_stack(
     With ``version``, that image tag goes onto the idle colour (as ``deploy`` does),
     so the saved plan is a release that CI can review and then apply as it is. The
     stack's outputs and its listener are read once. The live colour is rendered from
-    the spec it runs (``observe``: read back from AWS), the idle one from the file.
+    the spec it runs (``observe``: read back from AWS); the idle one from the file with
+    ``version``, else it keeps its own (``infra.running.rendered_specs``).
     """
     if version is not None:
         check_version_tag(version)
@@ -258,8 +259,8 @@ def generate_as_deployed(
     observe: SpecObserver | None = None,
     read_live: LiveReader | None = None,
 ) -> tuple[RenderedStack, list[str]]:
-    """``zdd generate``: once the stack exists, the live colour as it runs, the idle one
-    from the file.
+    """``zdd generate``: once the stack exists, each colour as it runs (a release, `zdd plan
+    --version`, puts the file's spec on the idle colour).
 
     Only rendering: when the state cannot be read (say a remote backend not initialised
     yet) or the listener is split, the file's spec is rendered for both colours; ``zdd

@@ -195,8 +195,9 @@ def rendered_specs(
 ) -> tuple[dict[Colour, ColourSpec], bool]:
     """The spec of each colour to render, and whether the live one was recorded.
 
-    The live colour keeps what it runs; the idle colour gets the environment file's spec,
-    with ``version`` (a release) or the tag it runs now.
+    The live colour keeps what it runs. With ``version`` (a release) the idle colour gets
+    the environment file's spec with that tag; without, it keeps its own too (the previous
+    release, kept for `zdd rollback`), so a plan after a release is empty.
     """
     idle = other_colour(live)
     if outputs is None:  # never applied: the file seeds both colours
@@ -205,15 +206,11 @@ def rendered_specs(
             specs[idle] = spec_from_env(env, version)
         return specs, True
     live_spec, recorded = running_spec(env, outputs, live, observe)
-    tag = version or _idle_tag(env, outputs, idle, observe)
-    return {live: live_spec, idle: spec_from_env(env, tag)}, recorded
-
-
-def _idle_tag(env: Environment, outputs: StackOutputs, idle: Colour, observe: SpecObserver) -> str:
-    """The tag the idle colour runs: its record, else ECS, else the stack's ``versions``."""
-    if outputs.colour_specs is not None:
-        return parse_recorded(outputs.colour_specs[idle], f"colour_specs.{idle}").tag
-    tag = observe(outputs, idle).get("tag")
-    if tag is None and outputs.versions is not None:
-        tag = tag_of(outputs.versions[idle])
-    return str(tag or env.versions[idle])
+    if version is not None:
+        idle_spec = spec_from_env(env, version)
+    elif outputs.colour_specs is not None:  # not checked: a failed release may have left
+        # ECS on the previous task definition while the stack holds the one applied
+        idle_spec = parse_recorded(outputs.colour_specs[idle], f"colour_specs.{idle}")
+    else:
+        idle_spec = upgraded_spec(env, outputs, idle, observe(outputs, idle))
+    return {live: live_spec, idle: idle_spec}, recorded

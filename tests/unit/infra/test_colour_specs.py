@@ -91,6 +91,15 @@ def test_the_live_colour_keeps_its_recorded_spec_the_idle_takes_the_file(staging
     assert specs["green"] == spec_from_env(_changed(staging), "2.0.0")
 
 
+def test_without_a_release_the_idle_colour_keeps_its_own_spec(staging) -> None:
+    """After a release the old colour keeps what it ran (for `zdd rollback`): a plan
+    without --version is empty even though the file now says something else."""
+    old, new = spec_from_env(staging, "1.0.0"), spec_from_env(_changed(staging), "1.1.0")
+    outputs = _recorded({"blue": new, "green": old})
+    specs, _ = rendered_specs(_changed(staging), outputs, "blue", lambda o, c: {})
+    assert specs == {"blue": new, "green": old}
+
+
 @pytest.mark.parametrize(
     ("observed", "field"),
     [
