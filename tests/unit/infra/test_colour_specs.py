@@ -215,3 +215,28 @@ def test_deploy_refuses_a_live_colour_changed_outside_zdd(aws, staging, tmp_path
     with pytest.raises(SpecDrift, match="blue colour: cpu runs 1024 but its release recorded 512"):
         plan_stack(staging, tmp_path, tmp_path / "p", lambda o: "blue", observe=seen, terraform=tf)
     assert "plan" not in calls
+
+
+def test_a_refused_first_plan_after_upgrading_explains_the_one_time_step() -> None:
+    from generator.errors import PlanRefused
+    from generator.infra.guard import judge
+    from generator.infra.plan import PlanSummary, ResourceChange
+    from generator.infra.provision import GuardedPlan
+
+    change = ResourceChange(
+        "module.blue.aws_ecs_service.this",
+        "module.blue",
+        "aws_ecs_service",
+        "this",
+        ("update",),
+        changed=("health_check_grace_period_seconds",),
+    )
+    plan = PlanSummary("1.2", (change,))
+    old = GuardedPlan(Path("p"), plan, judge(plan, "blue"), recorded=False)
+    with pytest.raises(PlanRefused, match="recorded no colour spec") as caught:
+        old.enforce()
+    assert "put those fields back as they were for one release" in str(caught.value)
+    recorded = GuardedPlan(Path("p"), plan, judge(plan, "blue"))
+    with pytest.raises(PlanRefused) as again:
+        recorded.enforce()
+    assert "recorded no colour spec" not in str(again.value)
