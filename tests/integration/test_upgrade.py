@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from generator.config import load_environment
 from generator.demo.moto import (
@@ -121,16 +120,3 @@ def test_the_first_plan_after_upgrading_is_accepted(old_stack: OldStack) -> None
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     assert "plan accepted: nothing touches the live colour blue" in done.stdout
     assert old_stack.changed_resources() == []  # today's templates render what runs
-
-
-def test_a_release_planned_after_upgrading_touches_only_the_idle_colour(
-    old_stack: OldStack,
-) -> None:
-    data = yaml.safe_load(old_stack.env_file.read_text())
-    data["container"]["environment"]["FEATURE_X"] = "on"
-    data["container"]["memory"] = 1024
-    old_stack.env_file.write_text(yaml.safe_dump(data, sort_keys=False))
-    done = old_stack.zdd("plan", "--version", "1.1.0")
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
-    changed = old_stack.changed_resources()
-    assert changed and all(address.startswith("module.green.") for address in changed)
