@@ -15,7 +15,9 @@ from generator.infra.provision import GuardedPlan
 from generator.infra.spec import ColourSpec, spec_from_env
 from generator.pipeline.plan_report import plan_markdown
 from generator.report.facts import facts
+from generator.report.html import render_html
 from generator.report.markdown import render_markdown
+from generator.report.model import Report
 from generator.report.timeline import timeline
 from generator.rollout.release import released_changes
 from generator.rollout.views.status import gather_status, render_status
@@ -108,6 +110,9 @@ def test_the_report_and_the_step_summary_show_the_release_changes() -> None:
     old = dict(facts(timeline(promoted_release())).rows)
     assert "spec changes" not in old  # a journal of an older zdd
     assert "spec changes" not in render_markdown(sample_report())
+    report = Report("shop", "staging", [dep])
+    assert "- **spec changes**: ~ cpu: 256 -> 512" in render_markdown(report)
+    assert "spec changes" in render_html(report) and "cpu: 256 -&gt; 512" in render_html(report)
     summary = ReleaseSummary()
     summary.add(
         Event(
