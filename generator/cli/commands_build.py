@@ -100,7 +100,8 @@ def _verdict(guarded: GuardedPlan, allow: bool, json_mode: bool, extra: dict[str
         for line in verdict.shared_lines():  # each shared change: its class and why
             typer.echo(line)
         if spec_changes:
-            typer.echo(f"spec changes, live {verdict.live} -> idle (secrets by ARN):")
+            idle = "green" if verdict.live == "blue" else "blue"
+            typer.echo(f"spec changes, live {verdict.live} -> idle {idle} (secrets by ARN):")
             for line in spec_changes:
                 typer.echo(f"  {line}")
         if verdict.accepted:
