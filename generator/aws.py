@@ -107,6 +107,16 @@ class AwsClients:
         return self.session.client("application-autoscaling", config=retry_config())
 
     @cached_property
+    def iam(self) -> Any:
+        """For the task role's policies (checking what a colour runs); typed loosely."""
+        return self.session.client("iam", config=retry_config())
+
+    @cached_property
+    def logs(self) -> Any:
+        """For a colour's log group settings (checking what a colour runs); typed loosely."""
+        return self.session.client("logs", config=retry_config())
+
+    @cached_property
     def sns(self) -> Any:
         """For notifications (``webhooks.sns_topic_arns``); typed loosely: no stubs needed."""
         return self.session.client("sns", config=retry_config(max_attempts=2))

@@ -74,6 +74,10 @@ class ListenerNotFound(DriftError):
     """The production listener does not exist (deleted, or another account or region)."""
 
 
+class SpecDrift(DriftError):
+    """The live colour runs something else than the spec recorded when it was released."""
+
+
 class AwsError(ZddError):
     """An AWS call failed at run time (exit 1): throttled, unreachable, refused."""
 

@@ -27,9 +27,9 @@ from generator.cli._runtime import (
 if TYPE_CHECKING:
     from generator.colours import Colour
     from generator.config import Environment
-    from generator.infra.ecs import VersionReader
     from generator.infra.outputs import StackOutputs
     from generator.infra.provision import GuardedPlan, LiveReader
+    from generator.infra.running import SpecObserver
 
 
 def validate(env: EnvOpt) -> None:
@@ -53,24 +53,21 @@ def generate(
 
     model = load_env(env)
     out_dir = default_stack_dir(model, out)
-    stack, removed = generate_as_deployed(model, out_dir, _versions(model, profile))
+    stack, removed = generate_as_deployed(
+        model, out_dir, _observer(model, profile), _reader(model, profile)
+    )
     vendored = f" and vendored modules {', '.join(stack.modules)}" if stack.modules else ""
     typer.echo(f"rendered {len(stack.files)} files{vendored} into {out_dir}")
     for name in removed:
         typer.echo(f"removed {name} (no longer generated)")
 
 
-def _versions(model: Environment, profile: str | None) -> VersionReader:
-    """Reads the versions each colour runs from ECS, creating clients only when asked."""
-    from generator.infra.ecs import AwsEcsServices, version_reader
+def _observer(model: Environment, profile: str | None) -> SpecObserver:
+    """Reads what each colour runs from AWS, creating clients only when asked."""
+    from generator.aws import AwsClients
+    from generator.infra.running import AwsSpecObserver
 
-    def services() -> AwsEcsServices:
-        from generator.aws import AwsClients
-
-        clients = AwsClients.from_environment(profile, model.region)
-        return AwsEcsServices(clients.ecs, clients.application_autoscaling)
-
-    return version_reader(services)
+    return AwsSpecObserver(lambda: AwsClients.from_environment(profile, model.region))
 
 
 def _reader(model: Environment, profile: str | None) -> LiveReader:
@@ -89,11 +86,24 @@ def _verdict(guarded: GuardedPlan, allow: bool, json_mode: bool, extra: dict[str
     from generator.infra.guard import refusal_message
 
     verdict, summary = guarded.verdict, guarded.summary
+    spec_changes = guarded.spec_changes()
     if json_mode:
-        print_json({**extra, "changes": summary.has_changes, **verdict.to_dict()})
+        print_json(
+            {
+                **extra,
+                "changes": summary.has_changes,
+                **verdict.to_dict(),
+                "spec_changes": spec_changes,
+            }
+        )
     else:
         for line in verdict.shared_lines():  # each shared change: its class and why
             typer.echo(line)
+        if spec_changes:
+            idle = "green" if verdict.live == "blue" else "blue"
+            typer.echo(f"spec changes, live {verdict.live} -> idle {idle} (secrets by ARN):")
+            for line in spec_changes:
+                typer.echo(f"  {line}")
         if verdict.accepted:
             typer.echo(
                 f"plan accepted: nothing touches the live colour {verdict.live}"
@@ -151,7 +161,7 @@ def plan(
         live=parse_colour(live, "--live"),
         outputs_file=outputs,
         echo=echo_to_stderr(),
-        read_versions=_versions(model, profile),
+        observe=_observer(model, profile),
         version=version,
     )
     report_plan(model.name, guarded)  # job summary / MR report when run in CI

@@ -179,7 +179,7 @@ class LoadBalancer(Model):
 
 
 class HealthCheck(Model):
-    """Target group health check, the same for both colours."""
+    """Target group health check of a colour (released with it, like the container)."""
 
     path: str = Field("/", description="HTTP path the target group checks")
     interval_seconds: int = Field(15, ge=5, le=300, description="5-300 s")
@@ -213,7 +213,7 @@ class HealthCheck(Model):
 
 
 class Container(Model):
-    """The ECS Fargate container both colours run."""
+    """The ECS Fargate container a colour runs: released to the idle colour, whole."""
 
     image: str = Field(description="Image repository without tag, e.g. nginx or ECR URL")
     port: Port = Field(80, description="Container port the target group forwards to")
@@ -241,6 +241,19 @@ class Container(Model):
         default_factory=list,
         max_length=10,
         description="Managed policies for the role the application runs as",
+    )
+    command: list[str] | None = Field(
+        None,
+        min_length=1,
+        max_length=64,
+        description="Container command (overrides the image's CMD); omit for the image's own",
+    )
+    entry_point: list[str] | None = Field(
+        None,
+        min_length=1,
+        max_length=64,
+        description="Container entry point (overrides the image's ENTRYPOINT); omit for the "
+        "image's own",
     )
 
     @field_validator("scratch_paths")

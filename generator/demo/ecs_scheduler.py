@@ -11,7 +11,8 @@ adds that inside moto's process, the way ECS's own scheduler behaves:
   rollout settles. Tasks of the new task definition are started (their ENI
   addresses registered in the target group), old ones stopped and deregistered,
   and the deployment is COMPLETED with running = desired.
-* An image whose tag contains ``SETTINGS.failing_marker`` never starts: the
+* An image whose tag contains ``SETTINGS.failing_marker`` (or a container whose
+  environment has a value containing it: a bad configuration) never starts: the
   deployment circuit breaker marks the rollout FAILED and rolls the service
   back to its previous task definition, whose tasks keep serving.
 
@@ -161,7 +162,7 @@ def _observe(backend: Any, service: Any) -> None:
     service.zdd_rollout = None
     image = backend.describe_task_definition(service.task_definition).container_definitions[0]
     primary = service.deployments[0]
-    if SETTINGS.failing_marker in str(image.get("image", "")).rsplit(":", 1)[-1]:
+    if _failing(image):
         _circuit_breaker(backend, service, primary, rollout["previous"])
         return
     _converge(backend, service, primary["id"])
@@ -259,3 +260,12 @@ def _address(task: Any) -> str | None:
             if detail["name"] == "privateIPv4Address":
                 return str(detail["value"])
     return None
+
+
+def _failing(container: dict[str, Any]) -> bool:
+    """A container that never starts: the marker in its image tag or an environment value."""
+    marker = SETTINGS.failing_marker
+    values = [str(e.get("value", "")) for e in container.get("environment") or []]
+    return marker in str(container.get("image", "")).rsplit(":", 1)[-1] or any(
+        marker in value for value in values
+    )

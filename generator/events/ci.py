@@ -82,12 +82,16 @@ class ReleaseSummary:
     rows: list[_Row] = field(default_factory=list)
     outcome: str = ""
     notes: list[str] = field(default_factory=list)
+    changes: list[str] = field(default_factory=list)  # the release's spec diff
 
     def add(self, event: Event) -> None:
         kind = event.kind
         last = self.rows[-1] if self.rows else None
         if kind in ("deployment.start", "deployment.resume"):
             self.title = event.message
+            changes = event.data.get("changes")
+            if isinstance(changes, list):
+                self.changes = [str(line) for line in changes]
         elif kind == "step.verified":
             if last is not None and last.verdict in ("moved", "baking", "signals OK"):
                 last.verdict = "baked"
@@ -117,6 +121,10 @@ class ReleaseSummary:
 
     def markdown(self) -> str:
         lines = [f"### {_cell(self.title)}", ""]
+        if self.changes:
+            lines += ["Spec changes (secrets by ARN):", ""]
+            lines += [f"- {_cell(line)}" for line in self.changes]
+            lines.append("")
         if self.rows:
             lines += ["| step | weights | bake | verdict |", "|---|---|---|---|"]
             for n, row in enumerate(self.rows, 1):

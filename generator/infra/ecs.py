@@ -1,28 +1,21 @@
 """What runs on each colour, as ECS reports it: services, rollouts, tasks, images.
 
-Versions come from what runs: once a stack exists, a colour's image is read from
-its ECS service (DescribeServices, DescribeTaskDefinition), falling back to the
-stack's ``versions`` output, never from the environment file. Readiness, sizing
+What a colour runs as a whole (its spec) is read and checked in ``infra.running``;
+this module is the service's life: its rollouts, tasks and size. Readiness, sizing
 and ``zdd status`` read ECS through the ``EcsServices`` protocol, so a test can
 stand in for the rollout states moto does not model.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from generator.aws import aws_errors
-from generator.colours import COLOURS, Colour
-from generator.infra.outputs import EcsService, StackOutputs
+from generator.infra.outputs import EcsService
 
 if TYPE_CHECKING:
     from mypy_boto3_application_autoscaling.client import ApplicationAutoScalingClient
     from mypy_boto3_ecs.client import ECSClient
-
-VersionReader = Callable[[StackOutputs], dict[Colour, str]]
-"""Reads the image tag each colour runs (empty when the stack tells nothing)."""
 
 
 @dataclass(frozen=True)
@@ -179,34 +172,3 @@ class AwsEcsServices:
             MaxCapacity=maximum,
         )
         self.ecs.update_service(cluster=ref.cluster, service=ref.service, desiredCount=desired)
-
-
-def deployed_versions(outputs: StackOutputs, services: EcsServices | None) -> dict[Colour, str]:
-    """Each colour's image tag: what its ECS service runs, else what Terraform applied.
-
-    A colour ECS cannot tell about (no ``ecs_services`` output, unreadable) takes
-    the stack's ``versions`` output; a colour neither knows is left out.
-    """
-    found: dict[Colour, str] = {}
-    for colour in COLOURS:
-        tag = None
-        if services is not None and outputs.ecs_services is not None:
-            try:
-                state = services.describe(outputs.ecs_services[colour])
-                tag = tag_of(services.image(state.task_definition))
-            except aws_errors(LookupError):
-                tag = None
-        if tag is None and outputs.versions is not None:
-            tag = tag_of(outputs.versions[colour])
-        if tag is not None:
-            found[colour] = tag
-    return found
-
-
-def version_reader(services: Callable[[], EcsServices | None]) -> VersionReader:
-    """A ``VersionReader`` that creates its ECS clients only when a stack exists."""
-
-    def read(outputs: StackOutputs) -> dict[Colour, str]:
-        return deployed_versions(outputs, services())
-
-    return read

@@ -56,9 +56,17 @@ class StackOutputs(BaseModel):
     target_group_arn_suffixes: dict[Colour, str] | None = None
     # Every route of the service; absent from older files: the listener's default action.
     routes: list[Route] | None = None
+    # Each colour's spec as Terraform applied it (JSON, ``infra.spec.ColourSpec``); a stack
+    # applied by a zdd before specs were released has none.
+    colour_specs: dict[Colour, str] | None = None
 
     @field_validator(
-        "target_group_arns", "alarm_names", "versions", "ecs_services", "target_group_arn_suffixes"
+        "target_group_arns",
+        "alarm_names",
+        "versions",
+        "ecs_services",
+        "target_group_arn_suffixes",
+        "colour_specs",
     )
     @classmethod
     def _both(cls, v: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -118,6 +126,7 @@ class StackOutputs(BaseModel):
             "versions": ["map", "string"],
             "load_balancer_arn_suffix": "string",
             "target_group_arn_suffixes": ["map", "string"],
+            "colour_specs": ["map", "string"],
             "ecs_services": [
                 "object",
                 {c: ["object", {"cluster": "string", "service": "string"}] for c in COLOURS},

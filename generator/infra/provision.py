@@ -13,9 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.aws import aws_errors
 from generator.colours import Colour, other_colour
 from generator.config import Environment, is_image_tag
 from generator.errors import (
+    AwsError,
     InputError,
     NoStackOutputs,
     PlanRefused,
@@ -23,11 +25,12 @@ from generator.errors import (
     TerraformError,
 )
 from generator.files import kind_of
-from generator.infra.ecs import VersionReader, deployed_versions
 from generator.infra.guard import Verdict, judge, refusal_message
 from generator.infra.outputs import StackOutputs, load_outputs
 from generator.infra.plan import PlanSummary, load_plan
 from generator.infra.render import RenderedStack, generate
+from generator.infra.running import SpecObserver, rendered_specs
+from generator.infra.spec import ColourSpec, spec_diff
 from generator.infra.terraform import Echo, Terraform
 
 OUTPUTS_FILE = "zdd-outputs.json"
@@ -44,11 +47,32 @@ class GuardedPlan:
     summary: PlanSummary
     verdict: Verdict
     changes: bool = True  # terraform plan found something to change
+    specs: dict[Colour, ColourSpec] | None = None  # what each colour was rendered from
+    recorded: bool = True  # False: a stack of an older zdd, which recorded no colour spec
 
     def enforce(self, *, allow_live_changes: bool = False) -> None:
         """Raise PlanRefused unless the guard accepted the plan (or the user accepts downtime)."""
         if not self.verdict.accepted and not allow_live_changes:
-            raise PlanRefused(refusal_message(self.verdict))
+            raise PlanRefused(refusal_message(self.verdict) + self.upgrade_note())
+
+    def spec_changes(self) -> list[str]:
+        """What the idle colour would run differently from the live one (``infra.spec``)."""
+        if self.specs is None:
+            return []
+        live = self.verdict.live
+        return spec_diff(self.specs[live], self.specs[other_colour(live)])
+
+    def upgrade_note(self) -> str:
+        """The one-time step when a stack of an older zdd cannot be planned as it runs."""
+        if self.recorded:
+            return ""
+        return (
+            "; this stack was applied by a zdd that recorded no colour spec, so the live "
+            "colour was rendered from what ECS and its target group report plus the "
+            "environment file for the rest (health_check.grace_period_seconds when ECS does "
+            "not report it): put those fields back as they were for one release, then change "
+            "them in the next (the release records both colours' specs)"
+        )
 
 
 def applied_outputs(stack_dir: Path, outputs_file: Path | None = None) -> StackOutputs | None:
@@ -113,7 +137,7 @@ def plan_stack(
     live: Colour | None = None,
     outputs_file: Path | None = None,
     echo: Echo | None = None,
-    read_versions: VersionReader | None = None,
+    observe: SpecObserver | None = None,
     version: str | None = None,
     terraform: type[Terraform] | None = None,
 ) -> GuardedPlan:
@@ -121,7 +145,9 @@ def plan_stack(
 
     With ``version``, that image tag goes onto the idle colour (as ``deploy`` does),
     so the saved plan is a release that CI can review and then apply as it is. The
-    stack's outputs and its listener are read once.
+    stack's outputs and its listener are read once. The live colour is rendered from
+    the spec it runs (``observe``: read back from AWS); the idle one from the file with
+    ``version``, else it keeps its own (``infra.running.rendered_specs``).
     """
     if version is not None:
         check_version_tag(version)
@@ -134,16 +160,17 @@ def plan_stack(
         else read_state_outputs(tf, stack_dir)
     )
     colour = live or _live_of(env, outputs, read_live)
-    if outputs is not None or version is not None:  # keep the versions that run
-        rendered = as_deployed(env, outputs, read_versions) if outputs is not None else env
-        if version is not None:
-            idle = {**rendered.versions, other_colour(colour): version}
-            rendered = rendered.model_copy(update={"versions": idle})
-        generate(rendered, stack_dir)
+    specs, recorded = rendered_specs(env, outputs, colour, observe or _nothing, version)
+    generate(env, stack_dir, specs)
     plan_path = _absolute(plan_file)
     changes = tf.plan(plan_path)
     summary = tf.show_plan(plan_path, save_json=plan_json_path(plan_path))
-    return GuardedPlan(plan_path, summary, judge(summary, colour), changes)
+    return GuardedPlan(plan_path, summary, judge(summary, colour), changes, specs, recorded)
+
+
+def _nothing(outputs: StackOutputs, colour: Colour) -> dict[str, object]:
+    """An observer that reads nothing: the record is trusted unchecked (tests, --outputs)."""
+    return {}
 
 
 def _live_of(env: Environment, outputs: StackOutputs | None, read_live: LiveReader) -> Colour:
@@ -226,29 +253,31 @@ def plan_json_path(plan_file: Path) -> Path:
     return plan_file.with_name(plan_file.name + ".json")
 
 
-def as_deployed(
-    env: Environment, outputs: StackOutputs | None, read_versions: VersionReader | None = None
-) -> Environment:
-    """``env`` with each colour's version as it runs (the file's seed a stack never applied)."""
-    if outputs is None:
-        return env
-    running = read_versions(outputs) if read_versions else deployed_versions(outputs, None)
-    return env.model_copy(update={"versions": {**env.versions, **running}})
-
-
 def generate_as_deployed(
-    env: Environment, stack_dir: Path, read_versions: VersionReader | None = None
+    env: Environment,
+    stack_dir: Path,
+    observe: SpecObserver | None = None,
+    read_live: LiveReader | None = None,
 ) -> tuple[RenderedStack, list[str]]:
-    """``zdd generate``: render the versions that run once the stack exists.
+    """``zdd generate``: once the stack exists, each colour as it runs (a release, `zdd plan
+    --version`, puts the file's spec on the idle colour).
 
     Only rendering: when the state cannot be read (say a remote backend not initialised
-    yet) the file's versions are rendered; ``zdd plan`` reads the state before any apply.
+    yet) or the listener is split, the file's spec is rendered for both colours; ``zdd
+    plan`` reads the state and checks what runs before any apply.
     """
     try:
         outputs = applied_outputs(stack_dir)
     except (StateUnreadable, InputError):
         outputs = None
-    return generate(as_deployed(env, outputs, read_versions), stack_dir)
+    try:
+        live = read_live(outputs) if outputs is not None and read_live is not None else None
+        if outputs is None or live is None:
+            return generate(env, stack_dir)
+        specs, _ = rendered_specs(env, outputs, live, observe or _nothing)
+    except aws_errors(AwsError, InputError):  # unreachable: render the file's spec
+        return generate(env, stack_dir)
+    return generate(env, stack_dir, specs)
 
 
 def check_version_tag(version: str) -> str:
@@ -265,13 +294,13 @@ def put_version_on_idle(
     *,
     echo: Echo | None = None,
     terraform: type[Terraform] = Terraform,
-    read_versions: VersionReader | None = None,
+    observe: SpecObserver | None = None,
 ) -> StackOutputs:
     """``plan_stack`` with ``version`` on the idle colour, the guard enforced, then apply;
     return the stack's outputs (also written to ``OUTPUTS_FILE`` for ``--outputs``).
 
-    The live colour keeps the version it runs (``read_versions``, else the stack's
-    ``versions`` output): the environment file's versions only seed a new stack.
+    The live colour keeps the spec it runs (recorded, checked with ``observe``); the idle
+    colour gets the environment file's spec with ``version``.
     """
     check_version_tag(version)
     stack_dir.mkdir(parents=True, exist_ok=True)
@@ -281,7 +310,7 @@ def put_version_on_idle(
         stack_dir.resolve() / PLAN_FILE,
         read_live,
         echo=echo,
-        read_versions=read_versions,
+        observe=observe,
         version=version,
         terraform=terraform,
     )

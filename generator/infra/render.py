@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -18,13 +19,14 @@ from typing import Any
 
 import jinja2
 
-from generator.colours import COLOURS
+from generator.colours import COLOURS, Colour
 from generator.config import Environment
 from generator.errors import InputError
 from generator.files import SMALL_STATE, atomic_write, check_encodable, check_regular, read_capped
 from generator.infra.assets import read_templates
 from generator.infra.hcl import hcl_value
 from generator.infra.ownership import Ownership, digest
+from generator.infra.spec import ColourSpec, spec_from_env
 from generator.infra.vendor import VENDOR_DIR, VendoredModule, module_source, vendor, vendored_names
 
 MANIFEST = ".zdd-manifest.json"
@@ -88,15 +90,19 @@ def render_stack(
     out_dir: Path | None = None,
     templates_dir: Traversable | None = None,
     modules_dir: Traversable | None = None,
+    specs: Mapping[Colour, ColourSpec] | None = None,
 ) -> RenderedStack:
     """Render every template for ``env``; a template that renders empty is not produced.
 
     ``out_dir`` is not needed any more (module sources no longer depend on where the
     stack is written) and kept for callers that pass it. ``templates_dir`` and
-    ``modules_dir`` default to the ones packaged with zdd.
+    ``modules_dir`` default to the ones packaged with zdd. ``specs``: what each colour
+    runs (default: the environment file's spec with its ``versions``).
     """
+    chosen = specs or {}
     context: dict[str, Any] = {
         "env": env,
+        "specs": {c: chosen.get(c) or spec_from_env(env, env.versions[c]) for c in COLOURS},
         "colours": COLOURS,
         "tags": resource_tags(env),
         "module_source": lambda name: module_source(env.modules, name),
@@ -236,8 +242,10 @@ def write_stack(stack: RenderedStack, out_dir: Path) -> list[str]:
     return stale
 
 
-def generate(env: Environment, out_dir: Path) -> tuple[RenderedStack, list[str]]:
+def generate(
+    env: Environment, out_dir: Path, specs: Mapping[Colour, ColourSpec] | None = None
+) -> tuple[RenderedStack, list[str]]:
     """Render and write ``env`` into ``out_dir``; return the stack and the paths removed."""
-    stack = render_stack(env, out_dir)
+    stack = render_stack(env, out_dir, specs=specs)
     removed = write_stack(stack, out_dir)
     return stack, removed

@@ -165,6 +165,7 @@ class Deployment(JournalModel):
     finished_at: float | None = None
     outcome_reason: str | None = None
     migrations: list[str] = Field(default_factory=list)  # PATH@sha256:HASH under the folder
+    changes: list[str] = Field(default_factory=list)  # what the release changed (spec diff)
     events: list[JournalEvent] = Field(default_factory=list)
     actor: Actor | None = None  # who ran it
     versions: dict[Colour, str] | None = None  # what each colour ran, from the stack

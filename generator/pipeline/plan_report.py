@@ -64,6 +64,14 @@ def plan_markdown(env_name: str, guarded: GuardedPlan) -> str:
         if len(verdict.shared) > MAX_LISTED:
             lines.append(f"- ... and {len(verdict.shared) - MAX_LISTED} more")
         lines.append("")
+    changes = guarded.spec_changes()
+    if changes:
+        idle = "green" if verdict.live == "blue" else "blue"
+        lines += [f"Spec changes, live {verdict.live} -> idle {idle} (secrets by ARN):", ""]
+        lines += [f"- `{md_code(line)}`" for line in changes[:MAX_LISTED]]
+        if len(changes) > MAX_LISTED:
+            lines.append(f"- ... and {len(changes) - MAX_LISTED} more")
+        lines.append("")
     if verdict.idle:
         lines += ["New on the idle colour (the release to shift to):", ""]
         lines += [f"- `{md_code(item)}`" for item in verdict.idle[:MAX_LISTED]]

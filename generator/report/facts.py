@@ -62,6 +62,7 @@ def facts(tl: Timeline) -> Facts:
         ("schedule", schedule_words(dep)),
         ("versions", versions),
         ("migrations", ", ".join(dep.migrations) or "none"),
+        *([("spec changes", "; ".join(dep.changes))] if dep.changes else []),
         ("started", iso(dep.started_at, millis=False) or "-"),
         ("finished", iso(dep.finished_at, millis=False) or "not yet"),
         ("durations", "; ".join(durations)),

@@ -15,14 +15,16 @@ from pathlib import Path
 from typing import Literal
 
 from generator.aws import AwsClients
-from generator.colours import Colour
+from generator.colours import Colour, other_colour
 from generator.config import Environment, Strategy
 from generator.errors import MigrationRefused, RefusedError, ZddError
 from generator.events import EventBus
 from generator.infra.arns import check_outputs
-from generator.infra.ecs import AwsEcsServices, EcsServices, tag_of, version_reader
+from generator.infra.ecs import AwsEcsServices, EcsServices, tag_of
 from generator.infra.outputs import StackOutputs
 from generator.infra.provision import check_version_tag, put_version_on_idle
+from generator.infra.running import AwsSpecObserver
+from generator.infra.spec import parse_recorded, spec_diff, spec_from_env
 from generator.infra.terraform import Echo, Terraform
 from generator.journal.model import Deployment
 from generator.journal.protocol import DeploymentStore, Owner
@@ -104,14 +106,17 @@ def deploy(
     """Gates first; then, holding the listener's lease, ``version`` goes onto the idle
     colour through Terraform; then shift."""
     check_version_tag(version)
+    # The release's name: its tag plus a digest of the rest of its spec (a release that
+    # changes only configuration has a name of its own).
+    name = spec_from_env(ctx.env, version).release
     # A schedule that cannot be built refuses before any apply.
-    spec = ReleaseSpec(build_schedule(strategy), strategy.type, release=version)
-    spec.migrations = _migrations_gate(ctx, version)
+    spec = ReleaseSpec(build_schedule(strategy), strategy.type, release=name)
+    spec.migrations = _migrations_gate(ctx, name)
     # The lease is held (and renewed) from before the apply to the idle colour until the
     # release ends: a second deploy is refused before it applies anything.
     owner = Owner.current(ctx.command)
     with LeaseKeeper(ctx.store, owner, force=break_lock) as lease:
-        with apply_interrupted(ctx.store, ctx.events, version, ctx.command, ctx.clock):
+        with apply_interrupted(ctx.store, ctx.events, name, ctx.command, ctx.clock):
             outputs = put_version_on_idle(
                 ctx.env,
                 version,
@@ -119,10 +124,32 @@ def deploy(
                 listener_reader(ctx.clients.elbv2),
                 echo=echo,
                 terraform=terraform,
-                read_versions=version_reader(ctx.ecs),
+                observe=AwsSpecObserver(lambda: ctx.clients),
             )
         lease.check()
+        spec.changes = released_changes(ctx.env, outputs, version)
         return _shift(ctx, outputs, strategy, spec, break_lock, owner)
+
+
+def released_changes(env: Environment, outputs: StackOutputs, version: str) -> list[str]:
+    """The spec diff from the other colour to the one just applied with ``version``, as
+    the journal keeps it (bounded: ``journal.budget``)."""
+    from generator.journal.budget import SPEC_CHANGE_TEXT, SPEC_CHANGES_KEPT, clip_text
+
+    if outputs.colour_specs is None:
+        return []
+    new = spec_from_env(env, version)
+    specs = {
+        c: parse_recorded(text, f"colour_specs.{c}") for c, text in outputs.colour_specs.items()
+    }
+    idle = next((c for c, s in specs.items() if s == new), None)
+    if idle is None:
+        return []
+    lines = spec_diff(specs[other_colour(idle)], new)
+    kept = [clip_text(line, SPEC_CHANGE_TEXT) for line in lines[:SPEC_CHANGES_KEPT]]
+    if len(lines) > SPEC_CHANGES_KEPT:
+        kept.append(f"... {len(lines) - SPEC_CHANGES_KEPT} more")
+    return kept
 
 
 def _shift(

@@ -60,6 +60,8 @@ locals {
       for key, value in { secrets = [for k, v in var.secrets : { name = k, valueFrom = v }] } :
       key => value if length(value) > 0
     },
+    # Only when set: without them the container runs the image's own.
+    { for key, value in { command = var.command, entryPoint = var.entry_point } : key => value if value != null },
   )
 }
 

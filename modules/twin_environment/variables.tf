@@ -85,6 +85,18 @@ variable "environment" {
   default     = {}
 }
 
+variable "command" {
+  type        = list(string)
+  description = "Container command, overriding the image's CMD; null keeps the image's own."
+  default     = null
+}
+
+variable "entry_point" {
+  type        = list(string)
+  description = "Container entry point, overriding the image's ENTRYPOINT; null keeps the image's own."
+  default     = null
+}
+
 variable "desired_count" {
   type        = number
   description = "Tasks at creation; autoscaling owns the count afterwards."

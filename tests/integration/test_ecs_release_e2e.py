@@ -2,8 +2,13 @@
 `terraform apply` through the real AWS provider, moto_server (with the emulator's ECS
 scheduler: tasks, targets, rollouts, the circuit breaker) as AWS.
 
-The tests share one stack and run in order: three consecutive deploys, a rollback
-after the last promotion, then a release whose rollout fails.
+The tests share one stack and run in order: three consecutive deploys (an image, then
+a release of configuration only, then an image again, raced by a second deploy that must
+refuse before it applies), a rollback after the last promotion that brings the previous
+colour back with its previous spec, then a release whose configuration never starts;
+then plans: one changing every field of the spec at once
+(only the idle colour is touched), one changing shared infrastructure (each change shown
+with its class; one that touches what serves is refused).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from subprocess import PIPE
 from typing import Any
 
 import boto3
@@ -67,6 +73,9 @@ class Stack:
             timeout=900,
         )
 
+    def journal_exists(self) -> bool:
+        return (self.root / ".zdd" / "shop-staging.json").is_file()
+
     def outputs(self) -> dict[str, Any]:
         data = json.loads((self.stack_dir / "zdd-outputs.json").read_text())
         return {key: value["value"] for key, value in data.items()}
@@ -104,6 +113,50 @@ class Stack:
     def version(self, colour: str) -> str:
         return str(self.service(colour)["image"]).rsplit(":", 1)[-1]
 
+    def task_definition(self, colour: str) -> dict[str, Any]:
+        ecs = self.client("ecs")
+        found = ecs.describe_task_definition(taskDefinition=self.service(colour)["taskDefinition"])
+        definition: dict[str, Any] = found["taskDefinition"]
+        return definition
+
+    def environment(self, colour: str) -> dict[str, str]:
+        container = self.task_definition(colour)["containerDefinitions"][0]
+        return {e["name"]: e["value"] for e in container.get("environment", [])}
+
+    def health_path(self, colour: str) -> str:
+        arn = self.outputs()["target_group_arns"][colour]
+        groups = self.client("elbv2").describe_target_groups(TargetGroupArns=[arn])
+        return str(groups["TargetGroups"][0]["HealthCheckPath"])
+
+    def edit(self, section: str, **values: Any) -> None:
+        """Change the environment file as a user would."""
+        data = yaml.safe_load(self.env_file.read_text())
+        data[section].update(values)
+        self.env_file.write_text(yaml.safe_dump(data, sort_keys=False))
+
+    def changed_resources(self) -> list[str]:
+        plan = json.loads((self.stack_dir / "zdd.tfplan.json").read_text())
+        return [
+            change["address"]
+            for change in plan.get("resource_changes", [])
+            if change["change"]["actions"] not in (["no-op"], ["read"])
+        ]
+
+    def deploy_raced(self, version: str) -> list[subprocess.CompletedProcess[str]]:
+        """Two `zdd deploy` of ``version`` started together."""
+        command = [str(BIN / "zdd"), "deploy", "--version", version, "--env", str(self.env_file)]
+        runs = [
+            subprocess.Popen(
+                command, cwd=self.root, env=self.environ, stdout=PIPE, stderr=PIPE, text=True
+            )
+            for _ in range(2)
+        ]
+        done = []
+        for run in runs:
+            out, err = run.communicate(timeout=900)
+            done.append(subprocess.CompletedProcess(command, run.returncode, out, err))
+        return done
+
     def journal(self) -> dict[str, Any]:
         doc: dict[str, Any] = json.loads((self.root / ".zdd" / "shop-staging.json").read_text())
         return doc
@@ -119,13 +172,39 @@ def stack(server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sta
     yield Stack(tmp / "work", server)
 
 
+SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:shop/db-AbCdEf"
+
+
+def _config_release(stack: Stack) -> None:
+    """A release of configuration only: the tag stays 1.1.0."""
+    stack.edit(
+        "container",
+        environment={"LOG_LEVEL": "info", "FEATURE_X": "on"},
+        secrets={"DB_PASSWORD": SECRET},
+        cpu=512,
+        memory=1024,
+    )
+    stack.edit("health_check", path="/ready")
+
+
 def test_three_consecutive_deploys_each_promoted_keeping_the_previous_version(
     stack: Stack,
 ) -> None:
     previous = "1.0.0"
-    for version in ("1.1.0", "1.2.0", "1.3.0"):
-        done = stack.zdd("deploy", "--version", version)
-        assert done.returncode == 0, done.stderr[-3000:]
+    for version in ("1.1.0", "1.1.0", "1.3.0"):
+        if stack.journal_exists() and len(stack.journal()["history"]) == 1:
+            _config_release(stack)
+        if version == "1.3.0":  # a second deploy at once: refused before it applies
+            runs = stack.deploy_raced(version)
+            assert sorted(r.returncode for r in runs) == [0, 3], [r.stderr[-2000:] for r in runs]
+            refused = next(r for r in runs if r.returncode == 3)
+            assert (
+                "locked by" in refused.stderr
+                and "Apply complete" not in refused.stdout + refused.stderr
+            )
+        else:
+            done = stack.zdd("deploy", "--version", version)
+            assert done.returncode == 0, done.stderr[-3000:]
         live = stack.live()
         idle = "green" if live == "blue" else "blue"
         assert stack.version(live) == version
@@ -133,11 +212,24 @@ def test_three_consecutive_deploys_each_promoted_keeping_the_previous_version(
         assert stack.service(idle)["desiredCount"] == 0  # scaled down after the window
         assert stack.service(live)["desiredCount"] == 1
         previous = version
+        if len(stack.journal()["history"]) == 2:  # the config-only release went out whole
+            assert stack.environment(live)["FEATURE_X"] == "on"
+            assert stack.task_definition(live)["cpu"] == "512"
+            assert stack.health_path(live) == "/ready"
+            assert "FEATURE_X" not in stack.environment(idle)  # the old colour kept its own
+            assert stack.health_path(idle) == "/healthz"
+            plan = stack.zdd("plan")  # what was released is what the stack says: no change
+            assert plan.returncode == 0, plan.stderr[-3000:]
+            assert stack.changed_resources() == []
     ups = [c for c in stack.journal()["capacity"] if c["action"] == "scale_up"]
     downs = [c for c in stack.journal()["capacity"] if c["action"] == "scale_down"]
     assert len(ups) >= 2 and len(downs) == 3  # each release scaled its colour up first
     history = stack.journal()["history"]
     assert [d["status"] for d in history] == ["promoted"] * 3
+    names = [d["release"] for d in history]
+    assert names[0].startswith("1.1.0+") and names[1].startswith("1.1.0+")
+    assert names[0] != names[1]  # a config-only release has a name of its own
+    assert any("FEATURE_X" in line for line in history[1]["changes"])
 
 
 def test_rollback_after_promotion_scales_the_previous_colour_up_and_moves_back(
@@ -148,16 +240,70 @@ def test_rollback_after_promotion_scales_the_previous_colour_up_and_moves_back(
     assert stack.service(previous)["desiredCount"] == 0
     done = stack.zdd("rollback", "--reason", "e2e")
     assert done.returncode == 0, done.stderr[-3000:]
-    assert stack.live() == previous and stack.version(previous) == "1.2.0"
+    assert stack.live() == previous and stack.version(previous) == "1.1.0"
+    assert stack.environment(previous)["FEATURE_X"] == "on"  # with its previous spec
+    assert stack.task_definition(previous)["memory"] == "1024"
     assert stack.service(previous)["desiredCount"] == 1
     last = stack.journal()["history"][-1]
     assert (last["strategy"], last["status"]) == ("rollback", "rolled_back")
 
 
 def test_a_deploy_whose_rollout_fails_never_moves_weight(stack: Stack) -> None:
-    before = stack.weights()
-    done = stack.zdd("deploy", "--version", "1.4.0-crashloop")
+    """A bad configuration (same tag; the emulator's circuit breaker trips on the value)
+    never takes traffic; the live colour keeps the spec it ran, read back from ECS."""
+    before, live = stack.weights(), stack.live()
+    kept = stack.task_definition(live)["containerDefinitions"][0]
+    stack.edit("container", environment={"LOG_LEVEL": "info", "FEATURE_Y": "crashloop"})
+    done = stack.zdd("deploy", "--version", "1.1.0")
     assert done.returncode == 1, done.stderr[-3000:]
     assert "circuit breaker" in done.stderr and "nothing was moved" in done.stderr
     assert stack.weights() == before
     assert stack.journal()["current"] is None
+    assert stack.task_definition(live)["containerDefinitions"][0] == kept
+
+
+def test_every_field_of_the_spec_at_once_touches_only_the_idle_colour(stack: Stack) -> None:
+    idle = "green" if stack.live() == "blue" else "blue"
+    stack.edit(
+        "container",
+        environment={"LOG_LEVEL": "debug", "NEW": "1"},
+        secrets={"API_KEY": SECRET},
+        cpu=1024,
+        memory=2048,
+        command=["nginx", "-g", "daemon off;"],
+        entry_point=["/docker-entrypoint.sh"],
+        port=8081,
+        scratch_paths=["/tmp"],
+        readonly_root_filesystem=False,
+        log_retention_days=30,
+        task_role_policy_arns=["arn:aws:iam::123456789012:policy/app-read"],
+    )
+    stack.edit(
+        "health_check",
+        path="/live",
+        matcher="200-299",
+        interval_seconds=20,
+        timeout_seconds=6,
+        healthy_threshold=2,
+        unhealthy_threshold=4,
+        grace_period_seconds=30,
+    )
+    done = stack.zdd("plan", "--version", "2.0.0")
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    changed = stack.changed_resources()
+    # Only the idle colour's own modules: its twin and its alarms (a new port replaces its
+    # target group, whose ARN suffix the alarms watch); nothing shared.
+    mine = (f"module.{idle}.", f"module.alarms_{idle}.")
+    assert changed and all(a.startswith(mine) for a in changed), changed
+    for field in ("cpu", "environment.NEW", "secrets.API_KEY", "health_check.path", "port"):
+        assert field in done.stdout  # the spec diff, in the plan summary
+
+
+def test_shared_changes_show_their_class_and_one_that_serves_is_refused(stack: Stack) -> None:
+    stack.edit("load_balancer", idle_timeout=120)  # touches what serves
+    stack.edit("network", allowed_cidrs=["10.0.0.0/8", "172.16.0.0/12"])  # a new rule: safe
+    done = stack.zdd("plan")
+    assert done.returncode == 3, done.stdout[-2000:] + done.stderr[-3000:]
+    assert "safe while serving" in done.stdout + done.stderr
+    assert "touches what serves" in done.stdout + done.stderr
+    assert "idle_timeout" in done.stdout + done.stderr

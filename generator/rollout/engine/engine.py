@@ -55,6 +55,7 @@ class ReleaseSpec:
     to: Colour | None = None
     release: str | None = None
     migrations: list[str] = field(default_factory=list)
+    changes: list[str] = field(default_factory=list)  # spec diff, live -> new (infra.spec)
 
 
 class Engine:
@@ -112,6 +113,7 @@ class Engine:
                 f"by {spec.strategy}: {describe_schedule(spec.schedule)}",
                 dep=dep,
                 release=dep.release,
+                changes=list(dep.changes) or None,
             )
             for stage in ("pre_traffic", "post_test_traffic"):
                 with refusal_recorded(
@@ -302,6 +304,7 @@ class Engine:
             weights=dict(state.weights),
             started_at=self.ctx.clock.now(),
             migrations=list(spec.migrations),
+            changes=list(spec.changes),
             actor=self.state.who(self.ctx),
             versions=dict(self.ctx.versions) or None,
             zdd_version=__version__,

@@ -31,7 +31,8 @@ def run_stage(
         "ZDD_DEPLOYMENT_ID": dep.id,
         "ZDD_FROM_COLOUR": dep.from_colour,
         "ZDD_TO_COLOUR": dep.to_colour,
-        "ZDD_RELEASE": dep.release or "",
+        "ZDD_RELEASE": dep.release or "",  # TAG+DIGEST of the spec (infra.spec)
+        "ZDD_VERSION": (dep.release or "").split("+", 1)[0],  # the image tag alone
     }
     if step is not None:
         env["ZDD_STEP"] = str(step + 1)

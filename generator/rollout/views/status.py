@@ -6,11 +6,12 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from generator.colours import COLOURS, Colour
+from generator.colours import COLOURS, Colour, other_colour
 from generator.errors import InputError
 from generator.events import jsonable
 from generator.infra.ecs import EcsServices
 from generator.infra.outputs import StackOutputs
+from generator.infra.spec import parse_recorded, spec_diff
 from generator.journal.archive import load_full
 from generator.journal.model import Deployment, LockInfo
 from generator.journal.protocol import DeploymentStore
@@ -91,6 +92,8 @@ class StatusReport:
     verdicts: dict[str, Any] | None = field(default=None)  # latest analysis verdicts
     step_verdicts: dict[str, list[dict[str, Any]]] | None = field(default=None)  # --history
     routes: list[str] | None = field(default=None)  # each route read back, when several
+    releases: dict[Colour, str] | None = field(default=None)  # TAG+DIGEST each colour runs
+    spec_changes: list[str] | None = field(default=None)  # live -> the other colour
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -152,6 +155,7 @@ def gather_status(
         verdicts=latest_verdicts(doc),
         step_verdicts=step_verdicts(doc) if history else None,
         routes=_route_lines(router, outputs),
+        **_specs(outputs, state.live),
     )
 
 
@@ -162,6 +166,18 @@ def _route_lines(router: object, outputs: StackOutputs) -> list[str] | None:
     ]:
         return None
     return router.route_lines()
+
+
+def _specs(outputs: StackOutputs, live: Colour | None) -> dict[str, Any]:
+    """Each colour's release name and the spec diff between them, from the stack's record
+    (a stack of an older zdd recorded none)."""
+    if outputs.colour_specs is None:
+        return {}
+    specs = {c: parse_recorded(t, f"colour_specs.{c}") for c, t in outputs.colour_specs.items()}
+    found: dict[str, Any] = {"releases": {c: s.release for c, s in specs.items()}}
+    if live is not None:
+        found["spec_changes"] = spec_diff(specs[live], specs[other_colour(live)])
+    return found
 
 
 def render_status(report: StatusReport) -> str:
@@ -175,6 +191,12 @@ def render_status(report: StatusReport) -> str:
             f"{run.running}/{run.desired} tasks"
             + (f", rollout {run.rollout}" if run.rollout else "")
         )
+    for colour, name in (report.releases or {}).items():
+        lines.append(f"  {colour:5} release {name}")
+    if report.spec_changes and report.live is not None:
+        other = other_colour(report.live)
+        lines.append(f"spec changes, live {report.live} -> {other} (secrets by ARN):")
+        lines += [f"  {line}" for line in report.spec_changes]
     for colour, alarms in report.alarms.items():
         for alarm in alarms:
             lines.append(f"  {colour:5} {alarm.state:17} {alarm.name}")

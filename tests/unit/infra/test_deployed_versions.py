@@ -5,11 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+from generator.aws import AwsClients
 from generator.colours import Colour
 from generator.config import Strategy
-from generator.infra.ecs import AwsEcsServices, deployed_versions, tag_of
+from generator.errors import AwsError
+from generator.infra.ecs import tag_of
 from generator.infra.outputs import StackOutputs, parse_outputs
 from generator.infra.provision import generate_as_deployed, put_version_on_idle
+from generator.infra.running import AwsSpecObserver, Observed
 from generator.rollout.engine.context import EngineSettings
 from tests.unit.infra.test_provision import OUTPUTS, fake_terraform
 from tests.unit.rollout.release_world import release_image
@@ -48,11 +53,12 @@ def test_what_ecs_runs_wins_over_what_terraform_applied(staging, tmp_path: Path)
     def live_green(outputs: StackOutputs) -> Colour:
         return "green"
 
-    def from_ecs(outputs: StackOutputs) -> dict[Colour, str]:
-        return {"blue": "0.9.0", "green": "1.9.0"}  # e.g. a circuit breaker rolled green back
+    def from_ecs(outputs: StackOutputs, colour: Colour) -> Observed:
+        # e.g. a circuit breaker rolled green back
+        return {"tag": {"blue": "0.9.0", "green": "1.9.0"}[colour]}
 
     put_version_on_idle(
-        staging, "3.0.0", tmp_path, live_green, terraform=_applied(DEPLOYED), read_versions=from_ecs
+        staging, "3.0.0", tmp_path, live_green, terraform=_applied(DEPLOYED), observe=from_ecs
     )
     assert _image_tags((tmp_path / "main.tf").read_text()) == {"blue": "3.0.0", "green": "1.9.0"}
 
@@ -65,19 +71,27 @@ def test_generate_before_any_apply_renders_the_files_versions(staging, tmp_path:
 
 def test_versions_read_from_ecs_after_a_release(aws, staging) -> None:
     outputs = release_image(aws, staging, "green", "2.0.0")
-    services = AwsEcsServices(aws.client("ecs"), aws.client("application-autoscaling"))
+    observe = AwsSpecObserver(lambda: AwsClients(aws.session))
     stale = outputs.model_copy(update={"versions": aws.outputs.versions})  # before the apply
-    assert deployed_versions(stale, services) == {"blue": "1.0.0", "green": "2.0.0"}
+    assert {c: observe(stale, c)["tag"] for c in ("blue", "green")} == {
+        "blue": "1.0.0",
+        "green": "2.0.0",
+    }
 
 
-def test_unreadable_ecs_falls_back_to_the_stacks_versions(aws) -> None:
-    class Broken(AwsEcsServices):
-        def describe(self, ref):  # type: ignore[no-untyped-def]
-            raise LookupError("gone")
-
-    services = Broken(aws.client("ecs"), aws.client("application-autoscaling"))
-    assert deployed_versions(DEPLOYED, services) == {"blue": "1.0.0", "green": "2.0.0"}
-    assert deployed_versions(OUTPUTS, None) == {}  # an old stack tells nothing
+def test_unreadable_ecs_stops_instead_of_guessing(aws) -> None:
+    """Once the stack exists, what the live colour runs is read, never guessed from the
+    stack's ``versions`` output."""
+    gone = DEPLOYED.model_copy(update={"ecs_services": aws.outputs.ecs_services})
+    aws.client("ecs").delete_service(
+        cluster=aws.outputs.ecs_services["green"].cluster,
+        service=aws.outputs.ecs_services["green"].service,
+        force=True,
+    )
+    observe = AwsSpecObserver(lambda: AwsClients(aws.session))
+    with pytest.raises(AwsError, match="cannot read what the green colour runs"):
+        observe(gone, "green")
+    assert observe(OUTPUTS, "green") == {}  # an old stack names no service: nothing to read
 
 
 def test_tags_of_image_references() -> None:

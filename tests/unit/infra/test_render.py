@@ -126,6 +126,7 @@ def test_outputs_are_exactly_the_contract(tmp_path: Path) -> None:
         "load_balancer_arn_suffix",
         "target_group_arn_suffixes",
         "routes",
+        "colour_specs",
     }
 
 

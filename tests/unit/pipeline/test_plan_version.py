@@ -61,7 +61,7 @@ def test_the_version_goes_onto_the_idle_colour(
         tmp_path / "stack",
         tmp_path / "release.tfplan",
         lambda outputs: live,  # type: ignore[arg-type,return-value]
-        read_versions=lambda outputs: dict(running),  # type: ignore[arg-type,return-value]
+        observe=lambda outputs, colour: {"tag": running[colour]},
         version="1.1.0",
     )
     assert guarded.verdict.live == live
@@ -78,7 +78,7 @@ def test_without_a_version_the_colours_keep_what_runs(
         tmp_path / "stack",
         tmp_path / "p.tfplan",
         lambda outputs: "blue",  # type: ignore[arg-type,return-value]
-        read_versions=lambda outputs: {"blue": "1.0.0", "green": "0.9.0"},  # type: ignore[arg-type,return-value]
+        observe=lambda outputs, colour: {"tag": {"blue": "1.0.0", "green": "0.9.0"}[colour]},
     )
     assert _tags(tmp_path / "stack") == {"blue": "1.0.0", "green": "0.9.0"}
 
