@@ -20,15 +20,7 @@ from generator.config.base import (
     is_image_tag,
     known_regions,
 )
-from generator.config.infra import (
-    AccessLogs,
-    Alarms,
-    Capacity,
-    Container,
-    HealthCheck,
-    LoadBalancer,
-    Stickiness,
-)
+from generator.config.infra import AccessLogs, Alarms, Capacity, LoadBalancer, Stickiness
 from generator.config.network import Network
 from generator.config.notify import Webhooks
 from generator.config.rollout import (
@@ -42,6 +34,7 @@ from generator.config.rollout import (
     StrategyType,
     Warden,
 )
+from generator.config.service import Container, HealthCheck
 from generator.config.sources import ModuleSource
 
 __all__ = [
