@@ -309,9 +309,10 @@ def test_bad_canary_fails_the_release_job_with_exit_1_after_rollback(project: Pr
 
 def test_refused_plan_fails_the_plan_job_with_exit_3(project: Project) -> None:
     live = "green" if project.weights()["green"] == 100 else "blue"
-    # The container's environment is the same for both colours: the live one changes too.
-    project.edit_env(lambda d: d["container"]["environment"].update(LOG_LEVEL="debug"))
-    project.commit("log level")
+    # A release changes only the idle colour's spec; capacity bounds are the twins' own
+    # settings, rendered for both: raising them would change the live colour too.
+    project.edit_env(lambda d: d["capacity"].update(max=3))
+    project.commit("capacity")
     run = project.pipeline()
     print(_report("refused", run))
     assert run.jobs["zdd:plan:staging"] == "FAIL", run.log[-4000:]
