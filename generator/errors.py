@@ -131,8 +131,18 @@ PROVIDER_SOURCE_REMEDY = (
 )
 
 
+_LOCK_FILE_ERRORS = ("dependency lock file", "lock file is read-only", "-lockfile=readonly")
+LOCK_FILE_REMEDY = (
+    "the committed provider lock file (ENV.terraform.lock.hcl beside the environment file) "
+    "does not match the providers terraform finds or needs; refresh it with "
+    "`zdd lock --env ENV` and review the change before committing it."
+)
+
+
 def remedy_for(first_error: str) -> str | None:
     """What to set when terraform's first error has a known cause outside the stack."""
+    if any(marker in first_error for marker in _LOCK_FILE_ERRORS):
+        return LOCK_FILE_REMEDY
     if first_error.startswith(_PROVIDER_SOURCE_ERRORS):
         return PROVIDER_SOURCE_REMEDY
     return None

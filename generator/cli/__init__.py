@@ -61,6 +61,7 @@ def _register() -> None:
         commands_demo,
         commands_emulator,
         commands_init,
+        commands_lock,
         commands_pipeline,
         commands_report,
         commands_rollback,
@@ -69,6 +70,7 @@ def _register() -> None:
 
     commands_init.register(app)
     commands_build.register(app)
+    commands_lock.register(app)
     commands_traffic.register(app)
     commands_rollback.register(app)
     commands_report.register(app)

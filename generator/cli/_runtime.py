@@ -48,6 +48,14 @@ def echo_to_stderr() -> Any:
     return lambda line: print(line, file=sys.stderr, flush=True)
 
 
+def committed_lock(env_arg: str, env: Environment) -> Path:
+    """The environment's committed provider lock file: ``ENV.terraform.lock.hcl`` beside it."""
+    from generator.config import environment_dir
+    from generator.infra.provider_lock import committed_lock_path
+
+    return committed_lock_path(environment_dir(env_arg), env.name)
+
+
 def default_stack_dir(env: Environment, given: Path | None) -> Path:
     return given if given is not None else Path("build") / env.name
 

@@ -17,6 +17,7 @@ from generator.cli._options import (
     StackDirOpt,
 )
 from generator.cli._runtime import (
+    committed_lock,
     default_stack_dir,
     echo_to_stderr,
     load_env,
@@ -53,7 +54,9 @@ def generate(
 
     model = load_env(env)
     out_dir = default_stack_dir(model, out)
-    stack, removed = generate_as_deployed(model, out_dir, _versions(model, profile))
+    stack, removed = generate_as_deployed(
+        model, out_dir, _versions(model, profile), committed_lock(env, model)
+    )
     vendored = f" and vendored modules {', '.join(stack.modules)}" if stack.modules else ""
     typer.echo(f"rendered {len(stack.files)} files{vendored} into {out_dir}")
     for name in removed:
@@ -146,6 +149,7 @@ def plan(
         echo=echo_to_stderr(),
         read_versions=_versions(model, profile),
         version=version,
+        provider_lock=committed_lock(env, model),
     )
     report_plan(model.name, guarded)  # job summary / MR report when run in CI
     _verdict(

@@ -41,7 +41,7 @@ from generator.config.rollout import (
     Strategy,
     StrategyType,
 )
-from generator.config.sources import ModuleSource
+from generator.config.sources import ModuleSource, TerraformRuns
 
 __all__ = [
     "AccessLogs",
@@ -62,6 +62,7 @@ __all__ = [
     "Store",
     "Strategy",
     "StrategyType",
+    "TerraformRuns",
     "Webhooks",
     "is_image_tag",
 ]
@@ -94,6 +95,7 @@ class Environment(Model):
     )
     webhooks: Webhooks = Field(default_factory=Webhooks)
     modules: ModuleSource = Field(default_factory=ModuleSource)
+    terraform: TerraformRuns = Field(default_factory=TerraformRuns)
     tags: dict[str, str] = Field(default_factory=dict, description="Tags on every resource")
 
     @field_validator("name", "service")

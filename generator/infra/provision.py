@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import os
 import stat
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from generator.colours import Colour, other_colour
-from generator.config import Environment, is_image_tag
+from generator.config import Environment, display_path, is_image_tag
 from generator.errors import (
     InputError,
     NoStackOutputs,
@@ -22,11 +23,19 @@ from generator.errors import (
     StateUnreadable,
     TerraformError,
 )
-from generator.files import kind_of
+from generator.files import SMALL_STATE, atomic_write, kind_of, read_capped
 from generator.infra.ecs import VersionReader, deployed_versions
 from generator.infra.guard import Verdict, judge, refusal_message
 from generator.infra.outputs import StackOutputs, load_outputs
 from generator.infra.plan import PlanSummary, load_plan
+from generator.infra.provider_lock import (
+    LOCK_FILE,
+    LockPlan,
+    configured_mirror,
+    keep_first_lock,
+    lock_plan,
+    read_committed_lock,
+)
 from generator.infra.render import RenderedStack, generate
 from generator.infra.terraform import Echo, Terraform
 
@@ -116,34 +125,52 @@ def plan_stack(
     read_versions: VersionReader | None = None,
     version: str | None = None,
     terraform: type[Terraform] | None = None,
+    provider_lock: Path | None = None,
 ) -> GuardedPlan:
     """Render, init, plan, show; then the guard's verdict (not yet enforced).
 
     With ``version``, that image tag goes onto the idle colour (as ``deploy`` does),
     so the saved plan is a release that CI can review and then apply as it is. The
-    stack's outputs and its listener are read once.
+    stack's outputs and its listener are read once. ``provider_lock``: the committed
+    provider lock file, used as it is (and kept there on a first plan).
     """
     if version is not None:
         check_version_tag(version)
-    generate(env, stack_dir)
     tf = (terraform or Terraform)(stack_dir, echo=echo, lock_timeout="60s")
-    tf.init(backend=True)  # before reading outputs: a remote state needs its backend
+    lock, kept = _init_locked(env, tf, stack_dir, provider_lock, echo)
     outputs = (
         load_outputs(outputs_file)
         if outputs_file is not None
         else read_state_outputs(tf, stack_dir)
     )
     colour = live or _live_of(env, outputs, read_live)
-    if outputs is not None or version is not None:  # keep the versions that run
+    if outputs is not None or version is not None or kept:  # keep the versions that run
         rendered = as_deployed(env, outputs, read_versions) if outputs is not None else env
         if version is not None:
             idle = {**rendered.versions, other_colour(colour): version}
             rendered = rendered.model_copy(update={"versions": idle})
-        generate(rendered, stack_dir)
+        generate(rendered, stack_dir, provider_lock=lock)
     plan_path = _absolute(plan_file)
     changes = tf.plan(plan_path)
     summary = tf.show_plan(plan_path, save_json=plan_json_path(plan_path))
     return GuardedPlan(plan_path, summary, judge(summary, colour), changes)
+
+
+def _init_locked(
+    env: Environment, tf: Terraform, stack_dir: Path, committed: Path | None, echo: Echo | None
+) -> tuple[str | None, bool]:
+    """Render with the committed provider lock file and ``init`` (read-only when there is
+    one; before reading outputs: a remote state needs its backend). Without one, the lock
+    file init wrote becomes the committed one. Returns its text, and whether it was kept
+    just now (the stack is then rendered again, for its manifest to record the copy)."""
+    lock = read_committed_lock(committed) if committed is not None else None
+    generate(env, stack_dir, provider_lock=lock)
+    tf.init(backend=True, lockfile_readonly=lock is not None)
+    if committed is None or lock is not None or not keep_first_lock(stack_dir, committed):
+        return lock, False
+    if echo is not None:
+        echo(f"zdd: wrote {display_path(committed)} (the providers terraform chose): commit it")
+    return read_committed_lock(committed), True
 
 
 def _live_of(env: Environment, outputs: StackOutputs | None, read_live: LiveReader) -> Colour:
@@ -237,7 +264,10 @@ def as_deployed(
 
 
 def generate_as_deployed(
-    env: Environment, stack_dir: Path, read_versions: VersionReader | None = None
+    env: Environment,
+    stack_dir: Path,
+    read_versions: VersionReader | None = None,
+    provider_lock: Path | None = None,
 ) -> tuple[RenderedStack, list[str]]:
     """``zdd generate``: render the versions that run once the stack exists.
 
@@ -248,7 +278,8 @@ def generate_as_deployed(
         outputs = applied_outputs(stack_dir)
     except (StateUnreadable, InputError):
         outputs = None
-    return generate(as_deployed(env, outputs, read_versions), stack_dir)
+    lock = read_committed_lock(provider_lock) if provider_lock is not None else None
+    return generate(as_deployed(env, outputs, read_versions), stack_dir, provider_lock=lock)
 
 
 def check_version_tag(version: str) -> str:
@@ -266,6 +297,7 @@ def put_version_on_idle(
     echo: Echo | None = None,
     terraform: type[Terraform] = Terraform,
     read_versions: VersionReader | None = None,
+    provider_lock: Path | None = None,
 ) -> StackOutputs:
     """``plan_stack`` with ``version`` on the idle colour, the guard enforced, then apply;
     return the stack's outputs (also written to ``OUTPUTS_FILE`` for ``--outputs``).
@@ -284,6 +316,7 @@ def put_version_on_idle(
         read_versions=read_versions,
         version=version,
         terraform=terraform,
+        provider_lock=provider_lock,
     )
     plan.enforce()
     tf = terraform(stack_dir, echo=echo, lock_timeout="60s")
@@ -292,3 +325,32 @@ def put_version_on_idle(
     outputs = tf.output()
     (stack_dir / OUTPUTS_FILE).write_text(outputs.to_terraform_json(), encoding="utf-8")
     return outputs
+
+
+def refresh_provider_lock(
+    env: Environment,
+    committed: Path,
+    *,
+    platforms: list[str] | None = None,
+    echo: Echo | None = None,
+    terraform: type[Terraform] = Terraform,
+) -> LockPlan:
+    """``zdd lock``: ``terraform providers lock`` for the environment's platforms (from the
+    configured filesystem mirror, else the registry), written to the committed lock file.
+
+    Locked afresh, as if the file were deleted and written again: the newest version the
+    stack's constraints allow, and only checksums Terraform verified now (Terraform's own
+    ``providers lock`` would keep every old checksum, a wrong one included). Runs in a
+    scratch copy of the stack, so ``build/ENV`` and its state are not touched; the next
+    plan renders the new lock file into the stack."""
+    read_committed_lock(committed)  # a committed path that is not a regular file: refused now
+    with tempfile.TemporaryDirectory(prefix="zdd-lock-") as scratch:
+        stack_dir = Path(scratch)
+        generate(env, stack_dir)
+        tf = terraform(stack_dir, echo=echo)
+        plan = lock_plan(platforms or env.terraform.platforms, configured_mirror(tf.env))
+        tf.get_modules()  # `providers lock` reads the whole configuration, modules included
+        tf.lock_providers(plan.platforms, plan.fs_mirror)
+        text = read_capped(stack_dir / LOCK_FILE, SMALL_STATE, "provider lock file")
+    atomic_write(committed, text)
+    return plan

@@ -25,6 +25,7 @@ from generator.files import SMALL_STATE, atomic_write, check_encodable, check_re
 from generator.infra.assets import read_templates
 from generator.infra.hcl import hcl_value
 from generator.infra.ownership import Ownership, digest
+from generator.infra.provider_lock import LOCK_FILE
 from generator.infra.vendor import VENDOR_DIR, VendoredModule, module_source, vendor, vendored_names
 
 MANIFEST = ".zdd-manifest.json"
@@ -236,8 +237,15 @@ def write_stack(stack: RenderedStack, out_dir: Path) -> list[str]:
     return stale
 
 
-def generate(env: Environment, out_dir: Path) -> tuple[RenderedStack, list[str]]:
-    """Render and write ``env`` into ``out_dir``; return the stack and the paths removed."""
+def generate(
+    env: Environment, out_dir: Path, *, provider_lock: str | None = None
+) -> tuple[RenderedStack, list[str]]:
+    """Render and write ``env`` into ``out_dir``; return the stack and the paths removed.
+
+    ``provider_lock``: the committed provider lock file's text, written into the stack as
+    ``.terraform.lock.hcl`` (``infra.provider_lock``)."""
     stack = render_stack(env, out_dir)
+    if provider_lock is not None:
+        stack = RenderedStack({**stack.files, LOCK_FILE: provider_lock}, stack.modules)
     removed = write_stack(stack, out_dir)
     return stack, removed

@@ -261,16 +261,38 @@ class Terraform:
 
     # -- operations -------------------------------------------------------
 
-    def init(self, *, backend: bool = True, backend_config: Mapping[str, str] | None = None) -> Run:
-        """``terraform init``; ``backend=False`` for plan-only or local checks."""
+    def init(
+        self,
+        *,
+        backend: bool = True,
+        backend_config: Mapping[str, str] | None = None,
+        lockfile_readonly: bool = False,
+    ) -> Run:
+        """``terraform init``; ``backend=False`` for plan-only or local checks.
+
+        ``lockfile_readonly``: the provider lock file is the team's (committed); terraform
+        must use it as it is and fail rather than change it."""
         options: dict[str, Any] = {
             "backend": backend,
             "lock_timeout": self.lock_timeout if backend else None,
             "reconfigure": IsNotFlagged,
+            "lockfile": "readonly" if lockfile_readonly else None,
         }
         if backend_config:
             options["backend_config"] = dict(backend_config)
         return self.run(self.argv("init", **options))
+
+    def get_modules(self) -> Run:
+        """``terraform get``: the modules alone (no providers, no backend)."""
+        return self.run([self.binary, "get", "-no-color"])
+
+    def lock_providers(self, platforms: tuple[str, ...], fs_mirror: Path | None = None) -> Run:
+        """``terraform providers lock`` for ``platforms`` (from the registry, or the mirror)."""
+        argv = [self.binary, "providers", "lock", "-no-color"]
+        argv += [f"-platform={p}" for p in platforms]
+        if fs_mirror is not None:
+            argv.append(f"-fs-mirror={fs_mirror}")
+        return self.run(argv)
 
     def plan(self, plan_file: Path, *, variables: Mapping[str, str] | None = None) -> bool:
         """Plan into ``plan_file``; True when there are changes (exit code 2)."""

@@ -22,6 +22,7 @@ from generator.events import EventBus
 from generator.infra.arns import check_outputs
 from generator.infra.ecs import AwsEcsServices, EcsServices, tag_of, version_reader
 from generator.infra.outputs import StackOutputs
+from generator.infra.provider_lock import committed_lock_path
 from generator.infra.provision import check_version_tag, put_version_on_idle
 from generator.infra.terraform import Echo, Terraform
 from generator.journal.model import Deployment
@@ -120,6 +121,7 @@ def deploy(
                 echo=echo,
                 terraform=terraform,
                 read_versions=version_reader(ctx.ecs),
+                provider_lock=committed_lock_path(ctx.env_dir, ctx.env.name),
             )
         lease.check()
         return _shift(ctx, outputs, strategy, spec, break_lock, owner)
