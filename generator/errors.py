@@ -64,10 +64,25 @@ class MigrationRefused(RefusedError):
     """Contract migrations while the old colour may still take traffic back."""
 
 
+ADOPT_HINT = (
+    "Once a person has decided where traffic belongs and put all of it on one colour: "
+    "`zdd adopt --env ENV --live COLOUR --reason TEXT` records the listener as it is "
+    '(README: "Drift: when the listener was changed by hand").'
+)
+
+
 class DriftError(ZddError):
-    """The world disagrees with the journal (exit 4): a human must look."""
+    """The world disagrees with the journal (exit 4): a human must look.
+
+    Every message ends by naming the way out, ``zdd adopt`` (``ADOPT_HINT``)."""
 
     exit_code = 4
+
+    def __init__(self, message: str) -> None:
+        if "zdd adopt" not in message:
+            said = message.rstrip()
+            message = f"{said}{'' if said.endswith('.') else '.'} {ADOPT_HINT}"
+        super().__init__(message)
 
 
 class ListenerNotFound(DriftError):

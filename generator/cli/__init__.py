@@ -56,6 +56,7 @@ def _root(
 
 def _register() -> None:
     from generator.cli import (
+        commands_adopt,
         commands_build,
         commands_db,
         commands_demo,
@@ -73,6 +74,7 @@ def _register() -> None:
     commands_lock.register(app)
     commands_traffic.register(app)
     commands_rollback.register(app)
+    commands_adopt.register(app)
     commands_report.register(app)
     commands_db.register(app)
     commands_demo.register(app)

@@ -28,6 +28,7 @@ from generator.infra.terraform import Echo, Terraform
 from generator.journal.model import Deployment
 from generator.journal.protocol import DeploymentStore, Owner
 from generator.migrations.gates import pending_release_migrations
+from generator.rollout.adopt import adopt_live
 from generator.rollout.aws.capacity import retire_idle, scale_up
 from generator.rollout.aws.readiness import await_readiness
 from generator.rollout.aws.wiring import build_engine, listener_reader
@@ -254,3 +255,10 @@ def revert(
 def retire(ctx: ReleaseContext, outputs: StackOutputs) -> int | None:
     """``zdd finalize``'s capacity half: the idle colour to 0 tasks if that is due."""
     return retire_idle(ctx.engine(outputs).ctx, ctx.ecs(), outputs, ctx.env, wait=False)
+
+
+def adopt(ctx: ReleaseContext, outputs: StackOutputs, colour: Colour, reason: str) -> Deployment:
+    """``zdd adopt``: the listener's real state (all weight on ``colour``, read back through
+    the same router a release moves) recorded as the truth, with who and why."""
+    run = ctx.engine(outputs).ctx
+    return adopt_live(run.store, run.router.read, colour, reason, clock=run.clock, owner=run.owner)
