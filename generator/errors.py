@@ -129,6 +129,24 @@ class TerraformInterrupted(ZddError):
         super().__init__(f"interrupted during terraform {self.subcommand}: {outcome}")
 
 
+class TerraformTimeout(ZddError):
+    """A terraform command ran past its time limit: it was stopped (SIGINT, then bounded
+    waiting) and the error names the resources it was still on (exit 1)."""
+
+    def __init__(
+        self, command: list[str], limit: float, setting: str, busy: str, outcome: str
+    ) -> None:
+        self.command = command
+        self.subcommand = command[1] if len(command) > 1 else "run"
+        self.busy = busy
+        self.outcome = outcome
+        doing = f"still {busy}" if busy else "no resource in progress"
+        super().__init__(
+            f"terraform {self.subcommand} ran past its time limit of {limit:g}s ({setting} "
+            f"in the environment), {doing}: {outcome}"
+        )
+
+
 def _tail(text: str, lines: int = 5) -> str:
     return " | ".join(line.strip() for line in text.strip().splitlines()[-lines:] if line.strip())
 

@@ -179,7 +179,12 @@ def apply(
     profile: ProfileOpt = None,
 ) -> None:
     """Guard the saved plan again, then apply exactly that plan."""
-    from generator.infra.provision import apply_guarded, guard_saved_plan, saved_plan_path
+    from generator.infra.provision import (
+        apply_guarded,
+        guard_saved_plan,
+        limits_of,
+        saved_plan_path,
+    )
 
     model = load_env(env)
     directory = default_stack_dir(model, stack_dir)
@@ -195,7 +200,7 @@ def apply(
         echo=echo,
     )
     _verdict(guarded, allow_live_changes, json_mode, {"plan": str(plan_file)})
-    apply_guarded(guarded, directory, echo=echo)
+    apply_guarded(guarded, directory, echo=echo, limits=limits_of(model))
     if not json_mode:
         typer.echo("applied")
 

@@ -37,7 +37,7 @@ from generator.infra.provider_lock import (
     read_committed_lock,
 )
 from generator.infra.render import RenderedStack, generate
-from generator.infra.terraform import Echo, Terraform
+from generator.infra.terraform import Echo, Limits, Terraform
 
 OUTPUTS_FILE = "zdd-outputs.json"
 PLAN_FILE = "zdd-release.tfplan"  # deploy's own plan, beside the one `zdd plan` saves
@@ -136,7 +136,7 @@ def plan_stack(
     """
     if version is not None:
         check_version_tag(version)
-    tf = (terraform or Terraform)(stack_dir, echo=echo, lock_timeout="60s")
+    tf = (terraform or Terraform)(stack_dir, echo=echo, lock_timeout="60s", limits=limits_of(env))
     lock, kept = _init_locked(env, tf, stack_dir, provider_lock, echo)
     outputs = (
         load_outputs(outputs_file)
@@ -197,7 +197,7 @@ def guard_saved_plan(
     """The guard's verdict on a plan saved earlier (before applying exactly that plan)."""
     plan_path = _absolute(plan_file)
     _check_plan_file(plan_file)
-    summary = Terraform(stack_dir, echo=echo).show_plan(plan_path)
+    summary = Terraform(stack_dir, echo=echo, limits=limits_of(env)).show_plan(plan_path)
     colour = live_colour(
         env, stack_dir, read_live, live=live, outputs_file=outputs_file, first_apply=True
     )
@@ -237,9 +237,22 @@ def _absolute(path: Path) -> Path:
     return path if path.is_absolute() else Path.cwd() / path
 
 
-def apply_guarded(plan: GuardedPlan, stack_dir: Path, *, echo: Echo | None = None) -> None:
-    """Apply exactly the saved plan the guard judged."""
-    Terraform(stack_dir, echo=echo, lock_timeout="60s").apply(plan.plan_file)
+def apply_guarded(
+    plan: GuardedPlan, stack_dir: Path, *, echo: Echo | None = None, limits: Limits | None = None
+) -> None:
+    """Apply exactly the saved plan the guard judged (within ``limits``, default Limits())."""
+    Terraform(stack_dir, echo=echo, lock_timeout="60s", limits=limits).apply(plan.plan_file)
+
+
+def limits_of(env: Environment) -> Limits:
+    """The time limits of the environment's terraform runs (its ``terraform`` section)."""
+    runs = env.terraform
+    return Limits(
+        init=runs.init_timeout_seconds,
+        plan=runs.plan_timeout_seconds,
+        apply=runs.apply_timeout_seconds,
+        heartbeat=runs.heartbeat_seconds,
+    )
 
 
 def saved_plan_path(stack_dir: Path) -> Path:
@@ -319,7 +332,7 @@ def put_version_on_idle(
         provider_lock=provider_lock,
     )
     plan.enforce()
-    tf = terraform(stack_dir, echo=echo, lock_timeout="60s")
+    tf = terraform(stack_dir, echo=echo, lock_timeout="60s", limits=limits_of(env))
     if plan.changes:
         tf.apply(plan.plan_file)
     outputs = tf.output()
