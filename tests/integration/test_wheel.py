@@ -19,8 +19,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 import generator
+from generator.pipeline import Pins
+from generator.pipeline.render import GITLAB_FILE, check_system, pipeline_envs, render_pipeline
 from tests.conftest import ROOT
 from tests.unit.config.test_scaffold import FILLED
 
@@ -145,3 +148,89 @@ def test_the_installed_wheel_works_from_an_empty_directory(
 
     out = _run([zdd, "demo", "--speed", "0.3"], repo, env)
     assert "the releases behaved as expected" in out
+
+
+# -- the generated pipelines' install step, run as written ----------------------------------
+
+TOOLS = ("bash", "sh", "sed", "mkdir", "id", "cat", "dirname", "uname")
+
+
+def _install_step(system: str, requirement: str) -> tuple[str, dict[str, str]]:
+    """The install script of a generated pipeline, exactly as written, and its variables."""
+    envs = pipeline_envs([str(ROOT / "environments" / "staging.yaml")], ROOT)
+    files = render_pipeline(check_system(system), envs, Pins(zdd_requirement=requirement)).files
+    if system == "gitlab":
+        doc = yaml.safe_load(files[GITLAB_FILE])
+        return doc[".zdd"]["before_script"][0], {k: str(v) for k, v in doc["variables"].items()}
+    doc = yaml.safe_load(files["zdd-staging.yml"])
+    steps = [step for job in doc["jobs"].values() for step in job["steps"]]
+    (script,) = {s["run"] for s in steps if s.get("name", "").startswith("Install Terraform")}
+    return script, {k: str(v) for k, v in doc["env"].items()}
+
+
+def _image(tmp: Path, terraform_bin: str, python: Path) -> dict[str, str]:
+    """A clean environment without git (nor apt-get): a few tools, the image's python3, and
+    terraform at the pinned version (so the step downloads nothing)."""
+    bin_dir = tmp / "image-bin"
+    bin_dir.mkdir()
+    for tool in TOOLS:
+        found = shutil.which(tool)
+        assert found, tool
+        (bin_dir / tool).symlink_to(found)
+    # A script, not a link: a venv's python run through a link elsewhere is not that venv.
+    (bin_dir / "python3").write_text(f'#!{shutil.which("sh")}\nexec "{python}" "$@"\n')
+    (bin_dir / "python3").chmod(0o755)
+    (bin_dir / "terraform").symlink_to(terraform_bin)
+    assert shutil.which("git", path=str(bin_dir)) is None
+    return {
+        "PATH": str(bin_dir),
+        "HOME": str(tmp),
+        "TMPDIR": str(tmp),
+        "RUNNER_TEMP": str(tmp / "runner"),
+        "GITHUB_PATH": str(tmp / "github_path"),
+        # the step installs zdd itself; its dependencies come from an index this test lacks
+        "PIP_NO_DEPS": "1",
+        "PIP_NO_INDEX": "1",
+    }
+
+
+def _run_step(script: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    (cwd / "runner").mkdir(exist_ok=True)
+    argv = [env["PATH"] + "/bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script]
+    return subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+
+
+@pytest.mark.parametrize("system", ["gitlab", "github"])
+def test_each_pipelines_install_step_installs_the_wheel_in_an_image_without_git(
+    system: str, wheel: Path, terraform_bin: str, tmp_path: Path
+) -> None:
+    image_python = tmp_path / "image-python"
+    # GitLab's job installs with the image's pip; GitHub's makes a venv of its own
+    pip = [] if system == "gitlab" else ["--without-pip"]
+    _run([sys.executable, "-m", "venv", *pip, str(image_python)], tmp_path)
+    base = _run(
+        [str(image_python / "bin" / "python3"), "-c", "import sys; print(sys.prefix)"], tmp_path
+    )
+    assert base.strip() == str(image_python)  # pip installs into this venv, nowhere else
+    env = _image(tmp_path, terraform_bin, image_python / "bin" / "python3")
+
+    script, variables = _install_step(system, f"zdd @ {wheel.as_uri()}")
+    run = _run_step(script, {**env, **variables}, tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    where = image_python if system == "gitlab" else tmp_path / "runner" / "zdd-tools" / "venv"
+    assert (where / "bin" / "zdd").is_file(), run.stdout + run.stderr  # in the image's python
+    if system == "github":
+        assert f"{where / 'bin'}\n" in (tmp_path / "github_path").read_text()
+
+    git_url = "zdd @ git+https://git.example/zdd.git@v0.1.0"
+    script, variables = _install_step(system, git_url)
+    run = _run_step(script, {**env, **variables}, tmp_path)
+    assert run.returncode == 1
+    where_said = "image" if system == "gitlab" else "runner"
+    assert (
+        run.stderr.strip()
+        .splitlines()[-1]
+        .startswith(
+            f"zdd: ZDD_INSTALL ({git_url}) installs zdd from git, but this {where_said} has no git"
+        )
+    )
