@@ -43,6 +43,11 @@ OUTPUTS_FILE = "zdd-outputs.json"
 PLAN_FILE = "zdd-release.tfplan"  # deploy's own plan, beside the one `zdd plan` saves
 SAVED_PLAN = "zdd.tfplan"
 
+SPLIT = (
+    "the listener is split between colours: finish or abort the deployment in progress "
+    "(`zdd resume`, `zdd abort`); a split made by hand needs a person to put all the weight "
+    "on one colour and record it with `zdd adopt --live COLOUR --reason TEXT`"
+)
 LiveReader = Callable[[StackOutputs], "Colour | None"]
 """Reads the listener of a stack and returns the colour with all the weight (None: split)."""
 
@@ -109,7 +114,7 @@ def live_colour(
         )
     found = read_live(outputs)
     if found is None:
-        raise InputError("the listener is split between colours: finish or abort that first")
+        raise InputError(SPLIT)
     return found
 
 
@@ -180,7 +185,7 @@ def _live_of(env: Environment, outputs: StackOutputs | None, read_live: LiveRead
         return env.live_colour
     found = read_live(outputs)
     if found is None:
-        raise InputError("the listener is split between colours: finish or abort that first")
+        raise InputError(SPLIT)
     return found
 
 

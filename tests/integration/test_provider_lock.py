@@ -1,6 +1,9 @@
-"""The stack's provider lock file, committed beside the environment file: every plan uses it
-as it is (``init -lockfile=readonly``), a first plan keeps the one terraform chose, and only
-``zdd lock`` refreshes it. Real terraform and provider, plans against the emulator."""
+"""The stack's provider lock file, committed beside the environment file: `zdd lock` writes
+it (from the mirror, for the platforms it holds), a plan uses it as it is (``init
+-lockfile=readonly``) and fails on one that disagrees rather than rewrite it, and `zdd lock`
+refreshes it. Real terraform and provider against the emulator. The lock reused by a plan
+and three deploys on a fresh repository: test_ecs_release_e2e; a first plan keeping
+terraform's choice: tests/unit/infra/test_provider_lock.py."""
 
 from __future__ import annotations
 
@@ -63,18 +66,6 @@ def test_zdd_lock_writes_it_for_the_platforms_it_can_vouch_for(server: str, repo
     if provider_source() == "mirror":  # the mirror holds linux_amd64 only: said, not hidden
         assert "not locked (the mirror does not hold them): darwin_arm64" in run.stdout
     assert not (repo / "build").exists()  # locked in a scratch stack, build/ untouched
-
-
-def test_the_committed_lock_is_reused_across_two_plans_on_a_fresh_checkout(
-    server: str, repo: Path, tmp_path: Path
-) -> None:
-    committed = (repo / "environments" / LOCK).read_bytes()
-    work = _checkout(repo, tmp_path / "clone")
-    for _ in range(2):
-        run = _zdd(server, work, "plan")
-        assert "plan accepted" in run.stdout
-        assert (work / "environments" / LOCK).read_bytes() == committed  # never rewritten
-        assert (work / "build" / "staging" / ".terraform.lock.hcl").read_bytes() == committed
 
 
 def test_a_lock_that_disagrees_fails_the_plan_until_zdd_lock_refreshes_it(

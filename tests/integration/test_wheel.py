@@ -1,12 +1,7 @@
 """The wheel as a platform engineer gets it: built, installed into a clean virtual
-environment outside the checkout, and used from an empty directory.
-
-The build runs on a copy of the checkout's files (what `git ls-files` lists, plus new
-files not ignored), so setuptools never writes build/ or *.egg-info into the checkout.
-The wheel is built with the locked setuptools (no isolated build environment to download),
-and the virtual environment has no pip of its own: uv installs the wheel and its [demo]
-extra into it at the versions of the lock (as constraints: the wheel's own metadata still
-decides what it needs), without compiling bytecode, so the test costs seconds.
+environment outside the checkout, and used from an empty directory (the build and the
+install: tests/support/wheel.py, fixtures ``wheel`` and ``venv_bin``; test_ecs_release_e2e
+drives the same installed wheel through a whole release cycle in an empty git repository).
 """
 
 from __future__ import annotations
@@ -25,53 +20,11 @@ import generator
 from generator.pipeline import Pins
 from generator.pipeline.render import GITLAB_FILE, check_system, pipeline_envs, render_pipeline
 from tests.conftest import ROOT
+from tests.support.wheel import git_files as _git_files
+from tests.support.wheel import run as _run
 from tests.unit.config.test_scaffold import FILLED
 
 pytestmark = pytest.mark.integration
-
-
-def _run(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
-    run = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    assert run.returncode == 0, f"{' '.join(argv)} (in {cwd}):\n{run.stdout}\n{run.stderr}"
-    return run.stdout + run.stderr
-
-
-def _git_files(*args: str) -> list[str]:
-    if shutil.which("git") is None or not (ROOT / ".git").exists():
-        pytest.skip("the wheel test builds from a git checkout")
-    out = _run(["git", "ls-files", "-z", *args], ROOT)
-    return [name for name in out.split("\0") if name]
-
-
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    source = tmp_path_factory.mktemp("source")
-    for name in _git_files("--cached", "--others", "--exclude-standard"):
-        origin, target = ROOT / name, source / name
-        if not origin.is_symlink() and not origin.exists():
-            continue  # deleted in the working tree, not yet in git
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if origin.is_symlink():
-            target.symlink_to(os.readlink(origin))  # generator/_assets/{templates,modules}
-        else:
-            shutil.copy2(origin, target)
-    dist = tmp_path_factory.mktemp("dist")
-    wheel_argv = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation"]
-    _run([*wheel_argv, "-w", str(dist), str(source)], dist)
-    (built,) = dist.glob("zdd-*.whl")
-    return built
-
-
-@pytest.fixture(scope="module")
-def venv_bin(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    venv = tmp_path_factory.mktemp("venv")
-    _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], venv)
-    python = venv / "bin" / "python"
-    uv = Path(sys.executable).parent / "uv"
-    lock = ROOT / "tools" / "requirements-dev.txt"
-    install = [str(uv), "pip", "install", "-q", "--python", str(python), "--no-compile"]
-    _run([*install, "-c", str(lock), f"{wheel}[demo]"], venv)
-    return venv / "bin"
 
 
 def test_the_wheel_carries_every_template_and_module(wheel: Path) -> None:
