@@ -29,10 +29,11 @@ secret_key                  = "testing"
 @pytest.mark.parametrize(
     "state",
     [
+        # S3's lock file, the DynamoDB table beside it, a role: every setting at once (the
+        # table alone renders as older Terraform's backend: tests/unit/infra)
         {"role_arn": ROLE, "lock_table": "team-locks"},
-        {"use_lockfile": False, "lock_table": "team-locks"},
     ],
-    ids=["lockfile-table-and-role", "table-only"],
+    ids=["lockfile-table-and-role"],
 )
 def test_rendered_backend_initialises_and_keeps_state_in_the_bucket(
     terraform_bin: str, server: str, tmp_path: Path, state: dict[str, Any]

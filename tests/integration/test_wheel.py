@@ -6,8 +6,10 @@ drives the same installed wheel through a whole release cycle in an empty git re
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import zipfile
@@ -22,6 +24,7 @@ from generator.pipeline.render import GITLAB_FILE, check_system, pipeline_envs, 
 from tests.conftest import ROOT
 from tests.support.wheel import git_files as _git_files
 from tests.support.wheel import run as _run
+from tests.support.wheel import wheel_environ
 from tests.unit.config.test_scaffold import FILLED
 
 pytestmark = pytest.mark.integration
@@ -187,3 +190,41 @@ def test_each_pipelines_install_step_installs_the_wheel_in_an_image_without_git(
             f"zdd: ZDD_INSTALL ({git_url}) installs zdd from git, but this {where_said} has no git"
         )
     )
+
+
+def test_the_installed_wheels_emulator_serves_a_new_repository(
+    venv_bin: Path, tmp_path: Path
+) -> None:
+    """`zdd emulator` from the wheel: the emulator (moto with zdd's additions) ships in it,
+    creates what the filled-in environment names, and stops on Ctrl-C (exit 0)."""
+    env = {k: v for k, v in wheel_environ(venv_bin).items() if not k.startswith("AWS_")}
+    zdd = str(venv_bin / "zdd")
+    _run([zdd, "init"], tmp_path, env)
+    path = tmp_path / "environments" / "staging.yaml"
+    text = path.read_text()
+    for placeholder, value in FILLED.items():
+        text = text.replace(placeholder, value)
+    path.write_text(text)
+    proc = subprocess.Popen(
+        [zdd, "emulator", "--env", "staging", "--json"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        ready = json.loads(proc.stdout.readline())
+        variables = ready["variables"]
+        assert variables["AWS_ENDPOINT_URL"].startswith("http://127.0.0.1:")
+        copy = Path(variables["ZDD_ENVIRONMENTS"]) / "staging.yaml"
+        assert ready["network"]["vpc_id"] in copy.read_text()
+        said = _run([zdd, "validate", "--env", "staging"], tmp_path, {**env, **variables})
+        assert "is valid" in said  # the copy on the emulator's network
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
