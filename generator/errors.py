@@ -64,10 +64,25 @@ class MigrationRefused(RefusedError):
     """Contract migrations while the old colour may still take traffic back."""
 
 
+ADOPT_HINT = (
+    "Once a person has decided where traffic belongs and put all of it on one colour: "
+    "`zdd adopt --env ENV --live COLOUR --reason TEXT` records the listener as it is "
+    '(README: "Drift: when the listener was changed by hand").'
+)
+
+
 class DriftError(ZddError):
-    """The world disagrees with the journal (exit 4): a human must look."""
+    """The world disagrees with the journal (exit 4): a human must look.
+
+    Every message ends by naming the way out, ``zdd adopt`` (``ADOPT_HINT``)."""
 
     exit_code = 4
+
+    def __init__(self, message: str) -> None:
+        if "zdd adopt" not in message:
+            said = message.rstrip()
+            message = f"{said}{'' if said.endswith('.') else '.'} {ADOPT_HINT}"
+        super().__init__(message)
 
 
 class ListenerNotFound(DriftError):
@@ -118,6 +133,24 @@ class TerraformInterrupted(ZddError):
         super().__init__(f"interrupted during terraform {self.subcommand}: {outcome}")
 
 
+class TerraformTimeout(ZddError):
+    """A terraform command ran past its time limit: it was stopped (SIGINT, then bounded
+    waiting) and the error names the resources it was still on (exit 1)."""
+
+    def __init__(
+        self, command: list[str], limit: float, setting: str, busy: str, outcome: str
+    ) -> None:
+        self.command = command
+        self.subcommand = command[1] if len(command) > 1 else "run"
+        self.busy = busy
+        self.outcome = outcome
+        doing = f"still {busy}" if busy else "no resource in progress"
+        super().__init__(
+            f"terraform {self.subcommand} ran past its time limit of {limit:g}s ({setting} "
+            f"in the environment), {doing}: {outcome}"
+        )
+
+
 def _tail(text: str, lines: int = 5) -> str:
     return " | ".join(line.strip() for line in text.strip().splitlines()[-lines:] if line.strip())
 
@@ -135,8 +168,18 @@ PROVIDER_SOURCE_REMEDY = (
 )
 
 
+_LOCK_FILE_ERRORS = ("dependency lock file", "lock file is read-only", "-lockfile=readonly")
+LOCK_FILE_REMEDY = (
+    "the committed provider lock file (ENV.terraform.lock.hcl beside the environment file) "
+    "does not match the providers terraform finds or needs; refresh it with "
+    "`zdd lock --env ENV` and review the change before committing it."
+)
+
+
 def remedy_for(first_error: str) -> str | None:
     """What to set when terraform's first error has a known cause outside the stack."""
+    if any(marker in first_error for marker in _LOCK_FILE_ERRORS):
+        return LOCK_FILE_REMEDY
     if first_error.startswith(_PROVIDER_SOURCE_ERRORS):
         return PROVIDER_SOURCE_REMEDY
     return None

@@ -56,11 +56,13 @@ def _root(
 
 def _register() -> None:
     from generator.cli import (
+        commands_adopt,
         commands_build,
         commands_db,
         commands_demo,
         commands_emulator,
         commands_init,
+        commands_lock,
         commands_pipeline,
         commands_report,
         commands_rollback,
@@ -70,8 +72,10 @@ def _register() -> None:
 
     commands_init.register(app)
     commands_build.register(app)
+    commands_lock.register(app)
     commands_traffic.register(app)
     commands_rollback.register(app)
+    commands_adopt.register(app)
     commands_report.register(app)
     commands_db.register(app)
     commands_demo.register(app)

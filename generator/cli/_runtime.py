@@ -48,6 +48,29 @@ def echo_to_stderr() -> Any:
     return lambda line: print(line, file=sys.stderr, flush=True)
 
 
+def terraform_echo(verbose: bool) -> Any:
+    """What of terraform's output a command shows (on stderr): all of it with ``verbose``;
+    else its short summary (what the plan does, its totals, the apply's result) and zdd's
+    heartbeats naming what is still in progress."""
+    if verbose:
+        return echo_to_stderr()
+    from generator.infra.progress import summary_line
+
+    def echo(line: str) -> None:
+        if summary_line(line):
+            print(line, file=sys.stderr, flush=True)
+
+    return echo
+
+
+def committed_lock(env_arg: str, env: Environment) -> Path:
+    """The environment's committed provider lock file: ``ENV.terraform.lock.hcl`` beside it."""
+    from generator.config import environment_dir
+    from generator.infra.provider_lock import committed_lock_path
+
+    return committed_lock_path(environment_dir(env_arg), env.name)
+
+
 def default_stack_dir(env: Environment, given: Path | None) -> Path:
     return given if given is not None else Path("build") / env.name
 

@@ -17,6 +17,7 @@ from generator.cli._options import (
     StackDirOpt,
 )
 from generator.cli._runtime import (
+    committed_lock,
     default_stack_dir,
     echo_to_stderr,
     load_env,
@@ -54,7 +55,11 @@ def generate(
     model = load_env(env)
     out_dir = default_stack_dir(model, out)
     stack, removed = generate_as_deployed(
-        model, out_dir, _observer(model, profile), _reader(model, profile)
+        model,
+        out_dir,
+        _observer(model, profile),
+        _reader(model, profile),
+        committed_lock(env, model),
     )
     vendored = f" and vendored modules {', '.join(stack.modules)}" if stack.modules else ""
     typer.echo(f"rendered {len(stack.files)} files{vendored} into {out_dir}")
@@ -163,6 +168,7 @@ def plan(
         echo=echo_to_stderr(),
         observe=_observer(model, profile),
         version=version,
+        provider_lock=committed_lock(env, model),
     )
     report_plan(model.name, guarded)  # job summary / MR report when run in CI
     _verdict(
@@ -192,7 +198,12 @@ def apply(
     profile: ProfileOpt = None,
 ) -> None:
     """Guard the saved plan again, then apply exactly that plan."""
-    from generator.infra.provision import apply_guarded, guard_saved_plan, saved_plan_path
+    from generator.infra.provision import (
+        apply_guarded,
+        guard_saved_plan,
+        limits_of,
+        saved_plan_path,
+    )
 
     model = load_env(env)
     directory = default_stack_dir(model, stack_dir)
@@ -208,7 +219,7 @@ def apply(
         echo=echo,
     )
     _verdict(guarded, allow_live_changes, json_mode, {"plan": str(plan_file)})
-    apply_guarded(guarded, directory, echo=echo)
+    apply_guarded(guarded, directory, echo=echo, limits=limits_of(model))
     if not json_mode:
         typer.echo("applied")
 

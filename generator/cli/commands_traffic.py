@@ -24,12 +24,12 @@ from generator.cli._options import (
 )
 from generator.cli._runtime import (
     default_stack_dir,
-    echo_to_stderr,
     finish,
     parse_colour,
     print_json,
     release_context,
     stack_outputs,
+    terraform_echo,
 )
 from generator.errors import InputError
 
@@ -111,6 +111,12 @@ def deploy(
     break_lock: BreakLockOpt = False,
     webhook: WebhookOpt = None,
     profile: ProfileOpt = None,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="Show all of terraform's output, not only its summary."
+        ),
+    ] = False,
 ) -> None:
     """Render VERSION on the idle colour, plan, guard, apply, then shift to it."""
     from generator.rollout import release
@@ -130,7 +136,7 @@ def deploy(
                 ctx.clients.elbv2, ctx.env, display_path(resolve_env_path(env))
             )
         return release.deploy(
-            ctx, version, directory, strat, break_lock=break_lock, echo=echo_to_stderr()
+            ctx, version, directory, strat, break_lock=break_lock, echo=terraform_echo(verbose)
         )
 
     finish(ctx, json_mode, "deploy", run)

@@ -35,7 +35,7 @@ from generator.config.rollout import (
     Warden,
 )
 from generator.config.service import Container, HealthCheck
-from generator.config.sources import ModuleSource
+from generator.config.sources import ModuleSource, TerraformRuns
 
 __all__ = [
     "AccessLogs",
@@ -56,6 +56,7 @@ __all__ = [
     "Store",
     "Strategy",
     "StrategyType",
+    "TerraformRuns",
     "Warden",
     "Webhooks",
     "is_image_tag",
@@ -90,6 +91,7 @@ class Environment(Model):
     )
     webhooks: Webhooks = Field(default_factory=Webhooks)
     modules: ModuleSource = Field(default_factory=ModuleSource)
+    terraform: TerraformRuns = Field(default_factory=TerraformRuns)
     tags: dict[str, str] = Field(default_factory=dict, description="Tags on every resource")
 
     @field_validator("name", "service")

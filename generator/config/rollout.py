@@ -193,13 +193,41 @@ class Database(Model):
     )
 
 
+IAM_ROLE_ARN = re.compile(r"^arn:aws(?:-[a-z]+)*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$")
+
+
 class StateBackend(Model):
-    """S3 backend of the Terraform state, with DynamoDB locking."""
+    """S3 backend of the Terraform state: S3's own lock file, DynamoDB locking optional."""
 
     bucket: str = Field(description="S3 bucket holding Terraform state")
-    lock_table: str = Field(description="DynamoDB table for Terraform state locking")
+    use_lockfile: bool = Field(
+        True,
+        description="Lock the state with a lock file in S3 (needs Terraform 1.10 or later)",
+    )
+    lock_table: str | None = Field(
+        None, description="DynamoDB table for state locking (Terraform before 1.10)"
+    )
     key: str | None = Field(None, description="State key (default zdd/SERVICE/ENV.tfstate)")
     region: str | None = Field(None, description="Region of the bucket (default: region)")
+    role_arn: str | None = Field(
+        None, description="IAM role to assume for the state (a central state account)"
+    )
+
+    @field_validator("role_arn")
+    @classmethod
+    def _role(cls, v: str | None) -> str | None:
+        if v is not None and not IAM_ROLE_ARN.match(v):
+            raise ValueError("must be an IAM role ARN: arn:aws:iam::ACCOUNT:role/NAME")
+        return v
+
+    @model_validator(mode="after")
+    def _locked(self) -> StateBackend:
+        if not self.use_lockfile and not self.lock_table:
+            raise ValueError(
+                "the state needs a lock: keep use_lockfile (Terraform 1.10 or later) "
+                "or name a lock_table"
+            )
+        return self
 
     @field_validator("bucket")
     @classmethod
@@ -210,8 +238,8 @@ class StateBackend(Model):
 
     @field_validator("lock_table")
     @classmethod
-    def _table(cls, v: str) -> str:
-        if not re.match(r"^[A-Za-z0-9_.-]{3,255}$", v):
+    def _table(cls, v: str | None) -> str | None:
+        if v is not None and not re.match(r"^[A-Za-z0-9_.-]{3,255}$", v):
             raise ValueError("must be a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)")
         return v
 

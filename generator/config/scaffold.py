@@ -40,7 +40,9 @@ _EXAMPLES = {
     "state": [
         "# state:  # S3 backend of the Terraform state; omit for local state",
         "#   bucket: my-terraform-state",
-        "#   lock_table: my-terraform-locks",
+        "#   use_lockfile: true  # S3's own state lock (Terraform 1.10+)",
+        "#   # lock_table: my-terraform-locks  # DynamoDB locking, for older Terraform",
+        "#   # role_arn: arn:aws:iam::111122223333:role/terraform-state  # a state account",
     ],
 }
 _SKIPPED = {"database", "analysis"}  # optional features: see the configuration reference

@@ -96,3 +96,44 @@ class ModuleSource(Model):
     @property
     def vendored(self) -> bool:
         return not (self.git or self.registry)
+
+
+_PLATFORM = re.compile(r"^[a-z0-9]+_[a-z0-9]+$")
+
+
+def platform_problem(item: str) -> str | None:
+    """Why ``item`` is not a Terraform platform name (OS_ARCH); None when it is one."""
+    if _PLATFORM.match(item):
+        return None
+    return f"{item!r} is not a platform such as linux_amd64 (OS_ARCH)"
+
+
+class TerraformRuns(Model):
+    """How zdd runs Terraform: the platforms its provider lock file covers, time limits."""
+
+    platforms: list[str] = Field(
+        default_factory=lambda: ["linux_amd64", "darwin_arm64"],
+        min_length=1,
+        description="Platforms `zdd lock` records provider checksums for (OS_ARCH)",
+    )
+    init_timeout_seconds: float = Field(
+        600, gt=0, le=86400, description="Time limit of one `terraform init`"
+    )
+    plan_timeout_seconds: float = Field(
+        900, gt=0, le=86400, description="Time limit of one `terraform plan` (or show, output)"
+    )
+    apply_timeout_seconds: float = Field(
+        1800, gt=0, le=86400, description="Time limit of one `terraform apply`"
+    )
+    heartbeat_seconds: float = Field(
+        60, gt=0, le=3600, description="How often a long run says what is still in progress"
+    )
+
+    @field_validator("platforms")
+    @classmethod
+    def _platforms(cls, v: list[str]) -> list[str]:
+        for item in v:
+            problem = platform_problem(item)
+            if problem:
+                raise ValueError(problem)
+        return list(dict.fromkeys(v))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import shutil
 import socket
 import threading
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator.errors import InputError
+from generator.infra.provider_lock import LOCK_FILE
 
 if TYPE_CHECKING:
     from generator.demo.moto import Network
@@ -87,6 +89,10 @@ def _prepare(endpoint: str, region: str, env_files: list[Path], workdir: Path) -
     target = workdir.resolve() / "environments"
     for source in env_files:
         environment_with_network(source, net, target)
+        # the team's committed provider lock file goes with its copy: plans use it as it is
+        lock = source.with_name(f"{source.stem}{LOCK_FILE}")
+        if lock.is_file() and not (target / lock.name).exists():
+            shutil.copyfile(lock, target / lock.name)
     return EmulatorReady(endpoint, {**variables, "ZDD_ENVIRONMENTS": str(target)}, target, net)
 
 

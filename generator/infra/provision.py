@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import os
 import stat
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from generator.aws import aws_errors
 from generator.colours import Colour, other_colour
-from generator.config import Environment, is_image_tag
+from generator.config import Environment, display_path, is_image_tag
 from generator.errors import (
     AwsError,
     InputError,
@@ -24,19 +25,32 @@ from generator.errors import (
     StateUnreadable,
     TerraformError,
 )
-from generator.files import kind_of
+from generator.files import SMALL_STATE, atomic_write, kind_of, read_capped
 from generator.infra.guard import Verdict, judge, refusal_message
 from generator.infra.outputs import StackOutputs, load_outputs
 from generator.infra.plan import PlanSummary, load_plan
+from generator.infra.provider_lock import (
+    LOCK_FILE,
+    LockPlan,
+    configured_mirror,
+    keep_first_lock,
+    lock_plan,
+    read_committed_lock,
+)
 from generator.infra.render import RenderedStack, generate
 from generator.infra.running import SpecObserver, rendered_specs
 from generator.infra.spec import ColourSpec, spec_diff
-from generator.infra.terraform import Echo, Terraform
+from generator.infra.terraform import Echo, Limits, Terraform
 
 OUTPUTS_FILE = "zdd-outputs.json"
 PLAN_FILE = "zdd-release.tfplan"  # deploy's own plan, beside the one `zdd plan` saves
 SAVED_PLAN = "zdd.tfplan"
 
+SPLIT = (
+    "the listener is split between colours: finish or abort the deployment in progress "
+    "(`zdd resume`, `zdd abort`); a split made by hand needs a person to put all the weight "
+    "on one colour and record it with `zdd adopt --live COLOUR --reason TEXT`"
+)
 LiveReader = Callable[[StackOutputs], "Colour | None"]
 """Reads the listener of a stack and returns the colour with all the weight (None: split)."""
 
@@ -124,7 +138,7 @@ def live_colour(
         )
     found = read_live(outputs)
     if found is None:
-        raise InputError("the listener is split between colours: finish or abort that first")
+        raise InputError(SPLIT)
     return found
 
 
@@ -140,6 +154,7 @@ def plan_stack(
     observe: SpecObserver | None = None,
     version: str | None = None,
     terraform: type[Terraform] | None = None,
+    provider_lock: Path | None = None,
 ) -> GuardedPlan:
     """Render, init, plan, show; then the guard's verdict (not yet enforced).
 
@@ -148,12 +163,13 @@ def plan_stack(
     stack's outputs and its listener are read once. The live colour is rendered from
     the spec it runs (``observe``: read back from AWS); the idle one from the file with
     ``version``, else it keeps its own (``infra.running.rendered_specs``).
+    ``provider_lock``: the committed provider lock file, used as it is (and kept there on
+    a first plan).
     """
     if version is not None:
         check_version_tag(version)
-    generate(env, stack_dir)
-    tf = (terraform or Terraform)(stack_dir, echo=echo, lock_timeout="60s")
-    tf.init(backend=True)  # before reading outputs: a remote state needs its backend
+    tf = (terraform or Terraform)(stack_dir, echo=echo, lock_timeout="60s", limits=limits_of(env))
+    lock = _init_locked(env, tf, stack_dir, provider_lock, echo)
     outputs = (
         load_outputs(outputs_file)
         if outputs_file is not None
@@ -161,7 +177,7 @@ def plan_stack(
     )
     colour = live or _live_of(env, outputs, read_live)
     specs, recorded = rendered_specs(env, outputs, colour, observe or _nothing, version)
-    generate(env, stack_dir, specs)
+    generate(env, stack_dir, specs, provider_lock=lock)
     plan_path = _absolute(plan_file)
     changes = tf.plan(plan_path)
     summary = tf.show_plan(plan_path, save_json=plan_json_path(plan_path))
@@ -173,6 +189,23 @@ def _nothing(outputs: StackOutputs, colour: Colour) -> dict[str, object]:
     return {}
 
 
+def _init_locked(
+    env: Environment, tf: Terraform, stack_dir: Path, committed: Path | None, echo: Echo | None
+) -> str | None:
+    """Render with the committed provider lock file and ``init`` (read-only when there is
+    one; before reading outputs: a remote state needs its backend). Without one, the lock
+    file init wrote becomes the committed one. Returns its text (the caller renders the
+    stack again with each colour's spec, and the manifest records the copy)."""
+    lock = read_committed_lock(committed) if committed is not None else None
+    generate(env, stack_dir, provider_lock=lock)
+    tf.init(backend=True, lockfile_readonly=lock is not None)
+    if committed is None or lock is not None or not keep_first_lock(stack_dir, committed):
+        return lock
+    if echo is not None:
+        echo(f"zdd: wrote {display_path(committed)} (the providers terraform chose): commit it")
+    return read_committed_lock(committed)
+
+
 def _live_of(env: Environment, outputs: StackOutputs | None, read_live: LiveReader) -> Colour:
     """The colour with all the weight; before any apply, the environment's live colour
     (the one to protect)."""
@@ -180,7 +213,7 @@ def _live_of(env: Environment, outputs: StackOutputs | None, read_live: LiveRead
         return env.live_colour
     found = read_live(outputs)
     if found is None:
-        raise InputError("the listener is split between colours: finish or abort that first")
+        raise InputError(SPLIT)
     return found
 
 
@@ -197,7 +230,7 @@ def guard_saved_plan(
     """The guard's verdict on a plan saved earlier (before applying exactly that plan)."""
     plan_path = _absolute(plan_file)
     _check_plan_file(plan_file)
-    summary = Terraform(stack_dir, echo=echo).show_plan(plan_path)
+    summary = Terraform(stack_dir, echo=echo, limits=limits_of(env)).show_plan(plan_path)
     colour = live_colour(
         env, stack_dir, read_live, live=live, outputs_file=outputs_file, first_apply=True
     )
@@ -237,9 +270,22 @@ def _absolute(path: Path) -> Path:
     return path if path.is_absolute() else Path.cwd() / path
 
 
-def apply_guarded(plan: GuardedPlan, stack_dir: Path, *, echo: Echo | None = None) -> None:
-    """Apply exactly the saved plan the guard judged."""
-    Terraform(stack_dir, echo=echo, lock_timeout="60s").apply(plan.plan_file)
+def apply_guarded(
+    plan: GuardedPlan, stack_dir: Path, *, echo: Echo | None = None, limits: Limits | None = None
+) -> None:
+    """Apply exactly the saved plan the guard judged (within ``limits``, default Limits())."""
+    Terraform(stack_dir, echo=echo, lock_timeout="60s", limits=limits).apply(plan.plan_file)
+
+
+def limits_of(env: Environment) -> Limits:
+    """The time limits of the environment's terraform runs (its ``terraform`` section)."""
+    runs = env.terraform
+    return Limits(
+        init=runs.init_timeout_seconds,
+        plan=runs.plan_timeout_seconds,
+        apply=runs.apply_timeout_seconds,
+        heartbeat=runs.heartbeat_seconds,
+    )
 
 
 def saved_plan_path(stack_dir: Path) -> Path:
@@ -258,6 +304,7 @@ def generate_as_deployed(
     stack_dir: Path,
     observe: SpecObserver | None = None,
     read_live: LiveReader | None = None,
+    provider_lock: Path | None = None,
 ) -> tuple[RenderedStack, list[str]]:
     """``zdd generate``: once the stack exists, each colour as it runs (a release, `zdd plan
     --version`, puts the file's spec on the idle colour).
@@ -270,14 +317,15 @@ def generate_as_deployed(
         outputs = applied_outputs(stack_dir)
     except (StateUnreadable, InputError):
         outputs = None
+    lock = read_committed_lock(provider_lock) if provider_lock is not None else None
     try:
         live = read_live(outputs) if outputs is not None and read_live is not None else None
         if outputs is None or live is None:
-            return generate(env, stack_dir)
+            return generate(env, stack_dir, provider_lock=lock)
         specs, _ = rendered_specs(env, outputs, live, observe or _nothing)
     except aws_errors(AwsError, InputError):  # unreachable: render the file's spec
-        return generate(env, stack_dir)
-    return generate(env, stack_dir, specs)
+        return generate(env, stack_dir, provider_lock=lock)
+    return generate(env, stack_dir, specs, provider_lock=lock)
 
 
 def check_version_tag(version: str) -> str:
@@ -295,6 +343,7 @@ def put_version_on_idle(
     echo: Echo | None = None,
     terraform: type[Terraform] = Terraform,
     observe: SpecObserver | None = None,
+    provider_lock: Path | None = None,
 ) -> StackOutputs:
     """``plan_stack`` with ``version`` on the idle colour, the guard enforced, then apply;
     return the stack's outputs (also written to ``OUTPUTS_FILE`` for ``--outputs``).
@@ -313,11 +362,41 @@ def put_version_on_idle(
         observe=observe,
         version=version,
         terraform=terraform,
+        provider_lock=provider_lock,
     )
     plan.enforce()
-    tf = terraform(stack_dir, echo=echo, lock_timeout="60s")
+    tf = terraform(stack_dir, echo=echo, lock_timeout="60s", limits=limits_of(env))
     if plan.changes:
         tf.apply(plan.plan_file)
     outputs = tf.output()
     (stack_dir / OUTPUTS_FILE).write_text(outputs.to_terraform_json(), encoding="utf-8")
     return outputs
+
+
+def refresh_provider_lock(
+    env: Environment,
+    committed: Path,
+    *,
+    platforms: list[str] | None = None,
+    echo: Echo | None = None,
+    terraform: type[Terraform] = Terraform,
+) -> LockPlan:
+    """``zdd lock``: ``terraform providers lock`` for the environment's platforms (from the
+    configured filesystem mirror, else the registry), written to the committed lock file.
+
+    Locked afresh, as if the file were deleted and written again: the newest version the
+    stack's constraints allow, and only checksums Terraform verified now (Terraform's own
+    ``providers lock`` would keep every old checksum, a wrong one included). Runs in a
+    scratch copy of the stack, so ``build/ENV`` and its state are not touched; the next
+    plan renders the new lock file into the stack."""
+    read_committed_lock(committed)  # a committed path that is not a regular file: refused now
+    with tempfile.TemporaryDirectory(prefix="zdd-lock-") as scratch:
+        stack_dir = Path(scratch)
+        generate(env, stack_dir)
+        tf = terraform(stack_dir, echo=echo)
+        plan = lock_plan(platforms or env.terraform.platforms, configured_mirror(tf.env))
+        tf.get_modules()  # `providers lock` reads the whole configuration, modules included
+        tf.lock_providers(plan.platforms, plan.fs_mirror)
+        text = read_capped(stack_dir / LOCK_FILE, SMALL_STATE, "provider lock file")
+    atomic_write(committed, text)
+    return plan

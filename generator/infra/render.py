@@ -26,6 +26,7 @@ from generator.files import SMALL_STATE, atomic_write, check_encodable, check_re
 from generator.infra.assets import read_templates
 from generator.infra.hcl import hcl_value
 from generator.infra.ownership import Ownership, digest
+from generator.infra.provider_lock import LOCK_FILE
 from generator.infra.spec import ColourSpec, spec_from_env
 from generator.infra.vendor import VENDOR_DIR, VendoredModule, module_source, vendor, vendored_names
 
@@ -243,9 +244,19 @@ def write_stack(stack: RenderedStack, out_dir: Path) -> list[str]:
 
 
 def generate(
-    env: Environment, out_dir: Path, specs: Mapping[Colour, ColourSpec] | None = None
+    env: Environment,
+    out_dir: Path,
+    specs: Mapping[Colour, ColourSpec] | None = None,
+    *,
+    provider_lock: str | None = None,
 ) -> tuple[RenderedStack, list[str]]:
-    """Render and write ``env`` into ``out_dir``; return the stack and the paths removed."""
+    """Render and write ``env`` into ``out_dir``; return the stack and the paths removed.
+
+    ``specs``: what each colour runs (default: the environment file's, for both).
+    ``provider_lock``: the committed provider lock file's text, written into the stack as
+    ``.terraform.lock.hcl`` (``infra.provider_lock``)."""
     stack = render_stack(env, out_dir, specs=specs)
+    if provider_lock is not None:
+        stack = RenderedStack({**stack.files, LOCK_FILE: provider_lock}, stack.modules)
     removed = write_stack(stack, out_dir)
     return stack, removed

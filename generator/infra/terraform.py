@@ -14,30 +14,29 @@ import contextlib
 import json
 import logging
 import os
-import re
-import shutil
 import signal
 import stat
 import subprocess
 import threading
 import time
 from collections.abc import Callable, Mapping
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from python_terraform import IsFlagged, IsNotFlagged
 from python_terraform import Terraform as _PyTerraform
 
-from generator.errors import InputError, TerraformError, TerraformInterrupted
-from generator.files import SMALL_STATE, atomic_write, kind_of, read_capped
+from generator.errors import InputError, TerraformError, TerraformInterrupted, TerraformTimeout
+from generator.files import atomic_write, kind_of
+from generator.infra.progress import Progress, duration
+from generator.infra.terraform_binary import MIN_VERSION, check_version, find_terraform
 
 if TYPE_CHECKING:
     from generator.infra.outputs import StackOutputs
     from generator.infra.plan import PlanSummary
 
 log = logging.getLogger("zdd.terraform")
-MIN_VERSION = (1, 5)  # the floor the generated code targets (OpenTofu 1.6 is equivalent)
+__all__ = ["MIN_VERSION", "Limits", "Run", "Terraform", "check_version", "find_terraform"]
 # After a stop signal, how long terraform gets to stop gracefully before it is killed:
 # it finishes the API calls in flight, writes state and releases the state lock.
 STOP_SECONDS = 60.0
@@ -93,86 +92,31 @@ def stop_gracefully(proc: subprocess.Popen[str]) -> str:
     )
 
 
-def find_terraform(explicit: str | None = None) -> str:
-    """The binary: ``explicit``, else ``ZDD_TERRAFORM``, else ``terraform`` on PATH."""
-    candidate = explicit or os.environ.get("ZDD_TERRAFORM") or shutil.which("terraform")
-    if not candidate or not (Path(candidate).is_file() and os.access(candidate, os.X_OK)):
-        where = candidate or "PATH"
-        raise InputError(
-            f"terraform not found ({where}): install Terraform 1.5 or later, "
-            "or set ZDD_TERRAFORM to its path"
-        )
-    check_version(candidate)
-    return candidate
-
-
-def _version_cache() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "zdd" / "terraform-versions.json"
-
-
-def _binary_key(binary: str) -> str:
-    stat = os.stat(binary)
-    return f"{os.path.realpath(binary)}:{stat.st_size}:{stat.st_mtime_ns}"
-
-
-@lru_cache(maxsize=8)
-def check_version(binary: str) -> tuple[int, int, int]:
-    """Return the binary's version; refuse anything older than 1.0.
-
-    Asking terraform costs a process (about 0.1 s), so the answer is cached on
-    disk per binary path, size and modification time.
-    """
-    cache = _version_cache()
-    key = _binary_key(binary)
-    try:
-        known = json.loads(read_capped(cache, SMALL_STATE, "terraform version cache"))
-        cached = known.get(key)
-    except (OSError, ValueError, AttributeError, InputError):  # a bad cache is asked again
-        known, cached = {}, None
-    if isinstance(cached, list) and len(cached) == 3:
-        return (int(cached[0]), int(cached[1]), int(cached[2]))
-    parsed = _ask_version(binary)
-    try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        known = known if isinstance(known, dict) else {}
-        known[key] = list(parsed)
-        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(known), encoding="utf-8")
-        os.replace(tmp, cache)
-    except OSError:
-        pass  # a read-only home only costs the next run 0.1 s
-    return parsed
-
-
-MAX_VERSION_ANSWER = 64 * 1024  # characters of `version -json` read; its answer is ~200
-
-
-def _ask_version(binary: str) -> tuple[int, int, int]:
-    try:
-        proc = subprocess.run(
-            [binary, "version", "-json"], capture_output=True, text=True, timeout=60, check=False
-        )
-        answer = json.loads(proc.stdout[:MAX_VERSION_ANSWER])
-    except (OSError, ValueError, RecursionError, subprocess.TimeoutExpired):
-        answer = None
-    # Any JSON may come back (a list, a number, a nested object): only a string will do.
-    version = answer.get("terraform_version") if isinstance(answer, dict) else None
-    if not isinstance(version, str):
-        raise InputError(f"{binary}: does not answer `terraform version -json`")
-    match = re.match(r"(\d+)\.(\d+)\.(\d+)", version)
-    if not match:
-        raise InputError(f"{binary}: unreadable version {version!r}")
-    parsed = (int(match[1]), int(match[2]), int(match[3]))
-    if parsed[:2] < MIN_VERSION:
-        raise InputError(
-            f"{binary}: Terraform {version} is too old; zdd needs 1.5 or later "
-            "(set ZDD_TERRAFORM to a newer binary)"
-        )
-    return parsed
-
-
 Echo = Callable[[str], None]
+Waiter = Callable[["subprocess.Popen[str]", float], "int | None"]
+
+
+class Limits(NamedTuple):
+    """Wall-clock limits of one terraform command, seconds (the environment's ``terraform``
+    section); defaults suit real AWS, where an ALB or an ECS service takes minutes."""
+
+    init: float = 600.0
+    plan: float = 900.0  # plan, show, output, get, providers lock
+    apply: float = 1800.0
+    heartbeat: float = 60.0  # how often a long run says what it still waits for
+
+    def for_command(self, sub: str) -> tuple[float, str]:
+        """The limit of ``terraform SUB`` and the setting it comes from."""
+        kind = "init" if sub == "init" else "apply" if sub in ("apply", "destroy") else "plan"
+        return float(getattr(self, kind)), f"terraform.{kind}_timeout_seconds"
+
+
+def wait_for(proc: subprocess.Popen[str], seconds: float) -> int | None:
+    """The exit code once ``proc`` ends within ``seconds``; None when it still runs."""
+    try:
+        return proc.wait(timeout=max(seconds, 0.0))
+    except subprocess.TimeoutExpired:
+        return None
 
 
 class Terraform:
@@ -186,11 +130,17 @@ class Terraform:
         lock_timeout: str = "0s",
         echo: Echo | None = None,
         env: Mapping[str, str] | None = None,
+        limits: Limits | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        waiter: Waiter = wait_for,
     ) -> None:
         self.working_dir = Path(working_dir)
         self.binary = find_terraform(binary)
         self.lock_timeout = lock_timeout
         self.echo = echo
+        self.limits = limits or Limits()
+        self.clock = clock
+        self.waiter = waiter
         self.env = dict(os.environ if env is None else env)
         self.env.setdefault("TF_IN_AUTOMATION", "1")
         cache = self.env.get("TF_PLUGIN_CACHE_DIR")
@@ -229,8 +179,9 @@ class Terraform:
         )
         out_lines: list[str] = []
         err_chunks: list[str] = []
+        progress = Progress(self.clock)
         readers = [
-            threading.Thread(target=self._read_out, args=(proc, out_lines), daemon=True),
+            threading.Thread(target=self._read_out, args=(proc, out_lines, progress), daemon=True),
             threading.Thread(
                 target=lambda: err_chunks.append(proc.stderr.read() if proc.stderr else ""),
                 daemon=True,
@@ -239,7 +190,9 @@ class Terraform:
         for reader in readers:
             reader.start()
         try:
-            returncode = proc.wait()
+            returncode = self._wait(proc, argv, progress)
+        except TerraformTimeout:
+            raise
         except KeyboardInterrupt:  # a stop signal: terraform stops too, and is waited for
             raise TerraformInterrupted(argv, stop_gracefully(proc)) from None
         except BaseException:
@@ -252,25 +205,73 @@ class Terraform:
             raise TerraformError(argv, returncode, run.stderr or run.stdout)
         return run
 
-    def _read_out(self, proc: subprocess.Popen[str], lines: list[str]) -> None:
+    def _wait(self, proc: subprocess.Popen[str], argv: list[str], progress: Progress) -> int:
+        """Wait for terraform within its time limit, saying every ``heartbeat`` seconds what
+        it still works on; past the limit it is stopped and ``TerraformTimeout`` names
+        the resources it was still on."""
+        sub = argv[1] if len(argv) > 1 else "run"
+        limit, setting = self.limits.for_command(sub)
+        started = self.clock()
+        deadline, beat = started + limit, started + self.limits.heartbeat
+        while True:
+            code = self.waiter(proc, min(deadline, beat) - self.clock())
+            if code is not None:
+                return code
+            now = self.clock()
+            if now >= deadline:
+                busy = progress.describe()  # before stopping: what it was stuck on
+                raise TerraformTimeout(argv, limit, setting, busy, stop_gracefully(proc))
+            if now >= beat:
+                beat = now + self.limits.heartbeat
+                busy = progress.describe()
+                if self.echo is not None:
+                    self.echo(
+                        f"zdd: terraform {sub} still running after {duration(now - started)}"
+                        + (f"; in progress: {busy}" if busy else "")
+                    )
+
+    def _read_out(self, proc: subprocess.Popen[str], lines: list[str], progress: Progress) -> None:
         assert proc.stdout is not None
         for line in proc.stdout:
             lines.append(line)
+            progress.see(line)
             if self.echo is not None:
                 self.echo(line.rstrip("\n"))
 
     # -- operations -------------------------------------------------------
 
-    def init(self, *, backend: bool = True, backend_config: Mapping[str, str] | None = None) -> Run:
-        """``terraform init``; ``backend=False`` for plan-only or local checks."""
+    def init(
+        self,
+        *,
+        backend: bool = True,
+        backend_config: Mapping[str, str] | None = None,
+        lockfile_readonly: bool = False,
+    ) -> Run:
+        """``terraform init``; ``backend=False`` for plan-only or local checks.
+
+        ``lockfile_readonly``: the provider lock file is the team's (committed); terraform
+        must use it as it is and fail rather than change it."""
         options: dict[str, Any] = {
             "backend": backend,
             "lock_timeout": self.lock_timeout if backend else None,
             "reconfigure": IsNotFlagged,
+            "lockfile": "readonly" if lockfile_readonly else None,
         }
         if backend_config:
             options["backend_config"] = dict(backend_config)
         return self.run(self.argv("init", **options))
+
+    def get_modules(self) -> Run:
+        """``terraform get``: the modules alone (no providers, no backend)."""
+        return self.run([self.binary, "get", "-no-color"])
+
+    def lock_providers(self, platforms: tuple[str, ...], fs_mirror: Path | None = None) -> Run:
+        """``terraform providers lock`` for ``platforms`` (from the registry, or the mirror)."""
+        argv = [self.binary, "providers", "lock", "-no-color"]
+        argv += [f"-platform={p}" for p in platforms]
+        if fs_mirror is not None:
+            argv.append(f"-fs-mirror={fs_mirror}")
+        return self.run(argv)
 
     def plan(self, plan_file: Path, *, variables: Mapping[str, str] | None = None) -> bool:
         """Plan into ``plan_file``; True when there are changes (exit code 2)."""

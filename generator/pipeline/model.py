@@ -139,7 +139,7 @@ class PipelineEnv:
         if not self.shared_state:
             found.append(
                 f"{self.name}: Terraform state is local, so each CI job starts without it; "
-                "add `state: {bucket, lock_table}` before the pipeline releases"
+                "add `state: {bucket}` before the pipeline releases"
             )
         if not self.shared_store:
             found.append(

@@ -22,6 +22,7 @@ from generator.events import EventBus
 from generator.infra.arns import check_outputs
 from generator.infra.ecs import AwsEcsServices, EcsServices, tag_of
 from generator.infra.outputs import StackOutputs
+from generator.infra.provider_lock import committed_lock_path
 from generator.infra.provision import check_version_tag, put_version_on_idle
 from generator.infra.running import AwsSpecObserver
 from generator.infra.spec import parse_recorded, spec_diff, spec_from_env
@@ -29,6 +30,7 @@ from generator.infra.terraform import Echo, Terraform
 from generator.journal.model import Deployment
 from generator.journal.protocol import DeploymentStore, Owner
 from generator.migrations.gates import pending_release_migrations
+from generator.rollout.adopt import adopt_live
 from generator.rollout.aws.capacity import retire_idle, scale_up
 from generator.rollout.aws.readiness import await_readiness
 from generator.rollout.aws.wiring import build_engine, listener_reader
@@ -125,6 +127,7 @@ def deploy(
                 echo=echo,
                 terraform=terraform,
                 observe=AwsSpecObserver(lambda: ctx.clients),
+                provider_lock=committed_lock_path(ctx.env_dir, ctx.env.name),
             )
         lease.check()
         spec.changes = released_changes(ctx.env, outputs, version)
@@ -279,3 +282,10 @@ def revert(
 def retire(ctx: ReleaseContext, outputs: StackOutputs) -> int | None:
     """``zdd finalize``'s capacity half: the idle colour to 0 tasks if that is due."""
     return retire_idle(ctx.engine(outputs).ctx, ctx.ecs(), outputs, ctx.env, wait=False)
+
+
+def adopt(ctx: ReleaseContext, outputs: StackOutputs, colour: Colour, reason: str) -> Deployment:
+    """``zdd adopt``: the listener's real state (all weight on ``colour``, read back through
+    the same router a release moves) recorded as the truth, with who and why."""
+    run = ctx.engine(outputs).ctx
+    return adopt_live(run.store, run.router.read, colour, reason, clock=run.clock, owner=run.owner)

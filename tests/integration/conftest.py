@@ -12,6 +12,7 @@ group under pytest 9.2: it renames node ids, which pytest 9.2 no longer lets it 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -30,3 +31,19 @@ def server(emulator_url: str) -> str:
     """The worker's emulator, emptied for this module."""
     reset_emulator(emulator_url)
     return emulator_url
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """zdd's wheel, built once per worker from the checkout (tests/support/wheel.py)."""
+    from tests.support.wheel import build_wheel
+
+    return build_wheel(tmp_path_factory.mktemp("source"), tmp_path_factory.mktemp("dist"))
+
+
+@pytest.fixture(scope="session")
+def venv_bin(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bin directory of a clean venv with the wheel (and its [demo] extra) installed."""
+    from tests.support.wheel import install_wheel
+
+    return install_wheel(wheel, tmp_path_factory.mktemp("venv"))

@@ -1,14 +1,17 @@
-"""Releases on ECS end to end: `zdd deploy` and `zdd rollback` as processes, real
-`terraform apply` through the real AWS provider, moto_server (with the emulator's ECS
-scheduler: tasks, targets, rollouts, the circuit breaker) as AWS.
+"""Releases on ECS end to end, as a team starts them: the installed wheel in an empty git
+repository (`zdd init`, filled in, `zdd lock`), then `zdd plan`, `zdd apply`, `zdd deploy`
+and `zdd rollback` as processes, real `terraform apply` through the real AWS provider,
+moto_server (with the emulator's ECS scheduler: tasks, targets, rollouts, the circuit
+breaker) as AWS.
 
-The tests share one stack and run in order: three consecutive deploys (an image, then
-a release of configuration only, then an image again, raced by a second deploy that must
-refuse before it applies), a rollback after the last promotion that brings the previous
-colour back with its previous spec, then a release whose configuration never starts;
-then plans: one changing every field of the spec at once
-(only the idle colour is touched), one changing shared infrastructure (each change shown
-with its class; one that touches what serves is refused).
+The tests share one stack and run in order: plan and apply, three consecutive deploys
+(an image, then a release of configuration only, then an image again, raced by a second
+deploy that must refuse before it applies; each planned with the committed provider lock
+file, never rewritten), a rollback after the last promotion that brings the previous
+colour back with its previous spec, a release whose configuration never starts, `zdd
+adopt` after a hand-made change to the listener; then plans: one changing every field of
+the spec at once (only the idle colour is touched), one changing shared infrastructure
+(each change shown with its class; one that touches what serves is refused).
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from subprocess import PIPE
@@ -33,39 +35,57 @@ from generator.demo.moto import (
     terraform_environ,
     write_emulator_override,
 )
-from tests.conftest import ROOT
 from tests.support.providers import needs_a_provider_source, provider_environ
+from tests.support.wheel import run, wheel_environ
+from tests.unit.config.test_scaffold import fill
 
 pytestmark = pytest.mark.integration
-BIN = Path(sys.executable).parent
 
 
 class Stack:
-    """The staging environment on moto_server's network, its idle colour scaled down."""
+    """The staging environment as a team starts it: the installed wheel in an empty git
+    repository, `zdd init` filled in with the emulator's network, its provider lock file
+    committed by `zdd lock`, the idle colour scaled down."""
 
-    def __init__(self, root: Path, url: str) -> None:
-        self.root, self.url = root, url
-        network = create_network(url)
-        self.env_file = environment_with_network(
-            ROOT / "environments" / "staging.yaml", network, root / "environments"
-        )
-        data = yaml.safe_load(self.env_file.read_text())
-        data["strategy"].update(bake_seconds=0.3, poll_seconds=0.1, ready_timeout_seconds=120)
-        data["capacity"].update(idle="scaled_down", scale_down_after_seconds=1)
-        self.env_file.write_text(yaml.safe_dump(data, sort_keys=False))
-        self.stack_dir = root / "build" / "staging"
-        self.stack_dir.mkdir(parents=True)
-        write_emulator_override(self.stack_dir)
+    def __init__(self, root: Path, url: str, venv_bin: Path) -> None:
+        self.root, self.url, self.bin = root, url, venv_bin
         self.environ = {
+            **wheel_environ(venv_bin),
             **terraform_environ(url),
             **provider_environ(),
             "AWS_MAX_ATTEMPTS": "2",
-            "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+            "PATH": f"{venv_bin}{os.pathsep}{os.environ['PATH']}",
         }
+        for key in ("PYTHONPATH", "VIRTUAL_ENV", "ZDD_ENVIRONMENTS"):
+            self.environ.pop(key, None)
+        run(["git", "init", "-q"], root)
+        assert "zdd validate --env staging" in self.zdd_ok("init")
+        self.env_file = root / "environments" / "staging.yaml"
+        self.env_file.write_text(fill(self.env_file.read_text()))
+        environment_with_network(self.env_file, create_network(url), self.env_file.parent)
+        data = yaml.safe_load(self.env_file.read_text())
+        data.setdefault("strategy", {}).update(
+            bake_seconds=0.3, poll_seconds=0.1, ready_timeout_seconds=120
+        )
+        data.setdefault("capacity", {}).update(
+            desired=1, min=1, max=2, idle="scaled_down", scale_down_after_seconds=1
+        )
+        self.env_file.write_text(yaml.safe_dump(data, sort_keys=False))
+        self.zdd_ok("lock")
+        self.lock_file = root / "environments" / "staging.terraform.lock.hcl"
+        self.locked = self.lock_file.read_bytes()
+        self.stack_dir = root / "build" / "staging"
+        self.stack_dir.mkdir(parents=True)
+        write_emulator_override(self.stack_dir)
+
+    def zdd_ok(self, *args: str) -> str:
+        done = self.zdd(*args)
+        assert done.returncode == 0, f"zdd {' '.join(args)}: {done.stdout}{done.stderr[-3000:]}"
+        return done.stdout + done.stderr
 
     def zdd(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [str(BIN / "zdd"), *args, "--env", str(self.env_file)],
+            [str(self.bin / "zdd"), *args, *(("--env", "staging") if args[0] != "init" else ())],
             cwd=self.root,
             env=self.environ,
             capture_output=True,
@@ -144,7 +164,7 @@ class Stack:
 
     def deploy_raced(self, version: str) -> list[subprocess.CompletedProcess[str]]:
         """Two `zdd deploy` of ``version`` started together."""
-        command = [str(BIN / "zdd"), "deploy", "--version", version, "--env", str(self.env_file)]
+        command = [str(self.bin / "zdd"), "deploy", "--version", version, "--env", str(self.env_file)]
         runs = [
             subprocess.Popen(
                 command, cwd=self.root, env=self.environ, stdout=PIPE, stderr=PIPE, text=True
@@ -152,9 +172,9 @@ class Stack:
             for _ in range(2)
         ]
         done = []
-        for run in runs:
-            out, err = run.communicate(timeout=900)
-            done.append(subprocess.CompletedProcess(command, run.returncode, out, err))
+        for proc in runs:
+            out, err = proc.communicate(timeout=900)
+            done.append(subprocess.CompletedProcess(command, proc.returncode, out, err))
         return done
 
     def journal(self) -> dict[str, Any]:
@@ -163,13 +183,26 @@ class Stack:
 
 
 @pytest.fixture(scope="module")
-def stack(server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def stack(server: str, venv_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     if not shutil.which("terraform"):
         pytest.fail("needs terraform on PATH: make test")
     needs_a_provider_source()
     tmp = tmp_path_factory.mktemp("ecs-e2e")
     (tmp / "work").mkdir()
-    yield Stack(tmp / "work", server)
+    yield Stack(tmp / "work", server, venv_bin)
+
+
+def test_a_new_repository_plans_and_applies_with_its_committed_provider_lock(
+    stack: Stack,
+) -> None:
+    planned = stack.zdd_ok("plan")
+    assert "plan accepted" in planned
+    assert "applied" in stack.zdd_ok("apply")
+    assert "listener_arn" in run(["terraform", "output", "-json"], stack.stack_dir, stack.environ)
+    assert stack.lock_file.read_bytes() == stack.locked
+    assert (stack.stack_dir / ".terraform.lock.hcl").read_bytes() == stack.locked
+    ignored = run(["git", "status", "--porcelain", "--ignored"], stack.root)
+    assert "?? environments/" in ignored and "!! build/" in ignored  # the lock is committed
 
 
 SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:shop/db-AbCdEf"
@@ -260,6 +293,44 @@ def test_a_deploy_whose_rollout_fails_never_moves_weight(stack: Stack) -> None:
     assert stack.weights() == before
     assert stack.journal()["current"] is None
     assert stack.task_definition(live)["containerDefinitions"][0] == kept
+
+
+def test_after_a_hand_made_split_zdd_adopt_records_the_listener_a_person_fixed(
+    stack: Stack,
+) -> None:
+    live = stack.live()
+    idle = "green" if live == "blue" else "blue"
+    groups = stack.outputs()["target_group_arns"]
+
+    def by_hand(weights: dict[str, int]) -> None:
+        stack.client("elbv2").modify_listener(
+            ListenerArn=stack.outputs()["listener_arn"],
+            DefaultActions=[
+                {
+                    "Type": "forward",
+                    "ForwardConfig": {
+                        "TargetGroups": [
+                            {"TargetGroupArn": groups[c], "Weight": w} for c, w in weights.items()
+                        ]
+                    },
+                }
+            ],
+        )
+
+    by_hand({live: 50, idle: 50})
+    refused = stack.zdd("shift")
+    assert refused.returncode == 4, refused.stderr[-3000:]
+    assert "zdd adopt --env ENV --live COLOUR --reason TEXT" in refused.stderr
+    by_hand({live: 100, idle: 0})  # the person's decision: back where it was
+    said = stack.zdd_ok("adopt", "--live", live, "--reason", "split by hand during an incident")
+    assert f"all traffic on {live}" in said
+    last = stack.journal()["history"][-1]
+    assert (last["strategy"], last["status"], last["weights"]) == (
+        "adopt",
+        "aborted",
+        {live: 100, idle: 0},
+    )
+    assert stack.lock_file.read_bytes() == stack.locked  # every plan used it as it is
 
 
 def test_every_field_of_the_spec_at_once_touches_only_the_idle_colour(stack: Stack) -> None:

@@ -10,6 +10,12 @@ gitlab-ci-local starts a container for a job with an ``image``; there is no
 container engine here, so the test removes the one ``image:`` line of the hidden
 ``.zdd`` job and the jobs run in a shell, in the repository, which also keeps the
 local Terraform state between pipelines (a real project has a state backend).
+gitlab-ci-local 4.55 cannot run the unedited file without one: ``Job.imageName()``
+returns an image for every job that has ``image:`` (an empty expansion becomes
+``:latest``), ``--shell-executor-no-image`` applies only to jobs without ``image:``,
+and ``--container-executable`` must name a docker-compatible CLI (volume create,
+create, cp, start --attach). The install step of the unedited file, run as written in
+an environment without git, is tested in test_wheel.py.
 
 The tests share one world and run in order: create, release, bad canary, refusal.
 """

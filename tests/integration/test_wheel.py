@@ -1,74 +1,33 @@
 """The wheel as a platform engineer gets it: built, installed into a clean virtual
-environment outside the checkout, and used from an empty directory.
-
-The build runs on a copy of the checkout's files (what `git ls-files` lists, plus new
-files not ignored), so setuptools never writes build/ or *.egg-info into the checkout.
-The wheel is built with the locked setuptools (no isolated build environment to download),
-and the virtual environment has no pip of its own: uv installs the wheel and its [demo]
-extra into it at the versions of the lock (as constraints: the wheel's own metadata still
-decides what it needs), without compiling bytecode, so the test costs seconds.
+environment outside the checkout, and used from an empty directory (the build and the
+install: tests/support/wheel.py, fixtures ``wheel`` and ``venv_bin``; test_ecs_release_e2e
+drives the same installed wheel through a whole release cycle in an empty git repository).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 import generator
+from generator.pipeline import Pins
+from generator.pipeline.render import GITLAB_FILE, check_system, pipeline_envs, render_pipeline
 from tests.conftest import ROOT
+from tests.support.wheel import git_files as _git_files
+from tests.support.wheel import run as _run
+from tests.support.wheel import wheel_environ
 from tests.unit.config.test_scaffold import FILLED
 
 pytestmark = pytest.mark.integration
-
-
-def _run(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
-    run = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    assert run.returncode == 0, f"{' '.join(argv)} (in {cwd}):\n{run.stdout}\n{run.stderr}"
-    return run.stdout + run.stderr
-
-
-def _git_files(*args: str) -> list[str]:
-    if shutil.which("git") is None or not (ROOT / ".git").exists():
-        pytest.skip("the wheel test builds from a git checkout")
-    out = _run(["git", "ls-files", "-z", *args], ROOT)
-    return [name for name in out.split("\0") if name]
-
-
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    source = tmp_path_factory.mktemp("source")
-    for name in _git_files("--cached", "--others", "--exclude-standard"):
-        origin, target = ROOT / name, source / name
-        if not origin.is_symlink() and not origin.exists():
-            continue  # deleted in the working tree, not yet in git
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if origin.is_symlink():
-            target.symlink_to(os.readlink(origin))  # generator/_assets/{templates,modules}
-        else:
-            shutil.copy2(origin, target)
-    dist = tmp_path_factory.mktemp("dist")
-    wheel_argv = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation"]
-    _run([*wheel_argv, "-w", str(dist), str(source)], dist)
-    (built,) = dist.glob("zdd-*.whl")
-    return built
-
-
-@pytest.fixture(scope="module")
-def venv_bin(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    venv = tmp_path_factory.mktemp("venv")
-    _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], venv)
-    python = venv / "bin" / "python"
-    uv = Path(sys.executable).parent / "uv"
-    lock = ROOT / "tools" / "requirements-dev.txt"
-    install = [str(uv), "pip", "install", "-q", "--python", str(python), "--no-compile"]
-    _run([*install, "-c", str(lock), f"{wheel}[demo]"], venv)
-    return venv / "bin"
 
 
 def test_the_wheel_carries_every_template_and_module(wheel: Path) -> None:
@@ -145,3 +104,127 @@ def test_the_installed_wheel_works_from_an_empty_directory(
 
     out = _run([zdd, "demo", "--speed", "0.3"], repo, env)
     assert "the releases behaved as expected" in out
+
+
+# -- the generated pipelines' install step, run as written ----------------------------------
+
+TOOLS = ("bash", "sh", "sed", "mkdir", "id", "cat", "dirname", "uname")
+
+
+def _install_step(system: str, requirement: str) -> tuple[str, dict[str, str]]:
+    """The install script of a generated pipeline, exactly as written, and its variables."""
+    envs = pipeline_envs([str(ROOT / "environments" / "staging.yaml")], ROOT)
+    files = render_pipeline(check_system(system), envs, Pins(zdd_requirement=requirement)).files
+    if system == "gitlab":
+        doc = yaml.safe_load(files[GITLAB_FILE])
+        return doc[".zdd"]["before_script"][0], {k: str(v) for k, v in doc["variables"].items()}
+    doc = yaml.safe_load(files["zdd-staging.yml"])
+    steps = [step for job in doc["jobs"].values() for step in job["steps"]]
+    (script,) = {s["run"] for s in steps if s.get("name", "").startswith("Install Terraform")}
+    return script, {k: str(v) for k, v in doc["env"].items()}
+
+
+def _image(tmp: Path, terraform_bin: str, python: Path) -> dict[str, str]:
+    """A clean environment without git (nor apt-get): a few tools, the image's python3, and
+    terraform at the pinned version (so the step downloads nothing)."""
+    bin_dir = tmp / "image-bin"
+    bin_dir.mkdir()
+    for tool in TOOLS:
+        found = shutil.which(tool)
+        assert found, tool
+        (bin_dir / tool).symlink_to(found)
+    # A script, not a link: a venv's python run through a link elsewhere is not that venv.
+    (bin_dir / "python3").write_text(f'#!{shutil.which("sh")}\nexec "{python}" "$@"\n')
+    (bin_dir / "python3").chmod(0o755)
+    (bin_dir / "terraform").symlink_to(terraform_bin)
+    assert shutil.which("git", path=str(bin_dir)) is None
+    return {
+        "PATH": str(bin_dir),
+        "HOME": str(tmp),
+        "TMPDIR": str(tmp),
+        "RUNNER_TEMP": str(tmp / "runner"),
+        "GITHUB_PATH": str(tmp / "github_path"),
+        # the step installs zdd itself; its dependencies come from an index this test lacks
+        "PIP_NO_DEPS": "1",
+        "PIP_NO_INDEX": "1",
+    }
+
+
+def _run_step(script: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    (cwd / "runner").mkdir(exist_ok=True)
+    argv = [env["PATH"] + "/bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script]
+    return subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+
+
+@pytest.mark.parametrize("system", ["gitlab", "github"])
+def test_each_pipelines_install_step_installs_the_wheel_in_an_image_without_git(
+    system: str, wheel: Path, terraform_bin: str, tmp_path: Path
+) -> None:
+    image_python = tmp_path / "image-python"
+    # GitLab's job installs with the image's pip; GitHub's makes a venv of its own
+    pip = [] if system == "gitlab" else ["--without-pip"]
+    _run([sys.executable, "-m", "venv", *pip, str(image_python)], tmp_path)
+    base = _run(
+        [str(image_python / "bin" / "python3"), "-c", "import sys; print(sys.prefix)"], tmp_path
+    )
+    assert base.strip() == str(image_python)  # pip installs into this venv, nowhere else
+    env = _image(tmp_path, terraform_bin, image_python / "bin" / "python3")
+
+    script, variables = _install_step(system, f"zdd @ {wheel.as_uri()}")
+    run = _run_step(script, {**env, **variables}, tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    where = image_python if system == "gitlab" else tmp_path / "runner" / "zdd-tools" / "venv"
+    assert (where / "bin" / "zdd").is_file(), run.stdout + run.stderr  # in the image's python
+    if system == "github":
+        assert f"{where / 'bin'}\n" in (tmp_path / "github_path").read_text()
+
+    git_url = "zdd @ git+https://git.example/zdd.git@v0.1.0"
+    script, variables = _install_step(system, git_url)
+    run = _run_step(script, {**env, **variables}, tmp_path)
+    assert run.returncode == 1
+    where_said = "image" if system == "gitlab" else "runner"
+    assert (
+        run.stderr.strip()
+        .splitlines()[-1]
+        .startswith(
+            f"zdd: ZDD_INSTALL ({git_url}) installs zdd from git, but this {where_said} has no git"
+        )
+    )
+
+
+def test_the_installed_wheels_emulator_serves_a_new_repository(
+    venv_bin: Path, tmp_path: Path
+) -> None:
+    """`zdd emulator` from the wheel: the emulator (moto with zdd's additions) ships in it,
+    creates what the filled-in environment names, and stops on Ctrl-C (exit 0)."""
+    env = {k: v for k, v in wheel_environ(venv_bin).items() if not k.startswith("AWS_")}
+    zdd = str(venv_bin / "zdd")
+    _run([zdd, "init"], tmp_path, env)
+    path = tmp_path / "environments" / "staging.yaml"
+    text = path.read_text()
+    for placeholder, value in FILLED.items():
+        text = text.replace(placeholder, value)
+    path.write_text(text)
+    proc = subprocess.Popen(
+        [zdd, "emulator", "--env", "staging", "--json"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        ready = json.loads(proc.stdout.readline())
+        variables = ready["variables"]
+        assert variables["AWS_ENDPOINT_URL"].startswith("http://127.0.0.1:")
+        copy = Path(variables["ZDD_ENVIRONMENTS"]) / "staging.yaml"
+        assert ready["network"]["vpc_id"] in copy.read_text()
+        said = _run([zdd, "validate", "--env", "staging"], tmp_path, {**env, **variables})
+        assert "is valid" in said  # the copy on the emulator's network
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

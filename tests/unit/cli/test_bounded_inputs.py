@@ -219,7 +219,7 @@ def test_good_templates_still_work() -> None:
     ],
 )
 def test_a_terraform_answering_odd_json_is_exit_2(monkeypatch, answer: str) -> None:  # type: ignore[no-untyped-def]
-    from generator.infra import terraform
+    from generator.infra import terraform_binary as terraform
 
     def fake_run(*args: Any, **kwargs: Any) -> subprocess.CompletedProcess[str]:
         return subprocess.CompletedProcess(args[0], 0, answer, "")

@@ -22,8 +22,20 @@ STAGING = ROOT / "environments" / "staging.yaml"
 
 def test_emulator_prints_its_variables_serves_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    team = tmp_path / "team"  # a team's environment, with its committed provider lock file
+    team.mkdir()
+    (team / "staging.yaml").write_text(STAGING.read_text())
+    (team / "staging.terraform.lock.hcl").write_text("# the team's lock\n")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "generator", "emulator", "--json", "--env", str(STAGING)],
+        [
+            sys.executable,
+            "-m",
+            "generator",
+            "emulator",
+            "--json",
+            "--env",
+            str(team / "staging.yaml"),
+        ],
         cwd=tmp_path,
         env=environ,
         stdout=subprocess.PIPE,
@@ -56,6 +68,8 @@ def test_emulator_prints_its_variables_serves_and_stops_on_ctrl_c(tmp_path: Path
         copy = yaml.safe_load((copies / "staging.yaml").read_text())
         assert copy["network"]["vpc_id"] == network["vpc_id"]
         assert set(copy["network"]["subnet_ids"]) <= set(network["subnet_ids"])
+        # plans of the copy use the team's provider lock file, as plans of the original do
+        assert (copies / "staging.terraform.lock.hcl").read_text() == "# the team's lock\n"
 
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=60) == 0, proc.stderr.read() if proc.stderr else ""
