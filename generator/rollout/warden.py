@@ -35,7 +35,7 @@ from generator.infra.outputs import StackOutputs
 from generator.journal import open_store
 from generator.journal.model import Deployment, Handoff
 from generator.journal.protocol import DeploymentStore, Owner, VersionConflict, holder_gone
-from generator.rollout.aws.alb import AlbListenerRouter
+from generator.rollout.aws.rules import router_for
 from generator.rollout.aws.wiring import default_signals
 from generator.rollout.engine.context import EngineSettings, RunContext
 from generator.rollout.engine.decisions import Rollback
@@ -252,7 +252,7 @@ def orphan_context(
     )
     signals = default_signals(clients.elbv2, clients.cloudwatch, outputs, strategy)
     return RunContext(
-        router=AlbListenerRouter(clients.elbv2, outputs),
+        router=router_for(clients.elbv2, outputs),  # every route of the release
         signals=tuple(signals),
         store=store,
         settings=settings,

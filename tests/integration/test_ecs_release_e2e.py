@@ -164,7 +164,14 @@ class Stack:
 
     def deploy_raced(self, version: str) -> list[subprocess.CompletedProcess[str]]:
         """Two `zdd deploy` of ``version`` started together."""
-        command = [str(self.bin / "zdd"), "deploy", "--version", version, "--env", str(self.env_file)]
+        command = [
+            str(self.bin / "zdd"),
+            "deploy",
+            "--version",
+            version,
+            "--env",
+            str(self.env_file),
+        ]
         runs = [
             subprocess.Popen(
                 command, cwd=self.root, env=self.environ, stdout=PIPE, stderr=PIPE, text=True

@@ -124,7 +124,8 @@ def handoff_of(env: Environment, outputs: StackOutputs, lease_seconds: float) ->
         on_orphan=env.warden.on_orphan,
         region=env.region,
         lease_seconds=lease_seconds,
-        outputs=json.loads(outputs.model_dump_json(exclude_none=True)),
+        # The colours' specs are for rendering; the warden only moves weights.
+        outputs=json.loads(outputs.model_dump_json(exclude_none=True, exclude={"colour_specs"})),
         strategy=env.strategy.model_dump(mode="json", exclude_defaults=True),
         notify=env.webhooks.model_dump(mode="json", exclude_defaults=True),
     )

@@ -288,3 +288,26 @@ def test_status_shows_every_route_read_back(aws, routes: RouteWorld, tmp_path: P
     assert report.to_dict()["routes"] == [
         line.strip()[len("route ") :] for line in text.splitlines() if line.startswith("  route ")
     ]
+
+
+def test_the_warden_rebuilds_every_route_of_an_orphan(
+    routes, aws, staging, clock, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """A release on listener rules, ended by `zdd warden`: its hand-off carries the routes
+    (not the colours' specs, which only rendering needs), and the warden moves them all."""
+    from generator.aws import AwsClients
+    from generator.events import EventBus
+    from generator.journal import open_store
+    from generator.journal.protocol import Owner
+    from generator.rollout.aws.wiring import handoff_of
+    from generator.rollout.warden import orphan_context
+
+    recorded = routes.outputs.model_copy(update={"colour_specs": {"blue": "{}", "green": "{}"}})
+    handoff = handoff_of(staging, recorded, 120.0)
+    assert handoff is not None and "colour_specs" not in handoff.outputs
+    store = open_store(str(tmp_path / ".zdd"), "shop", "staging")
+    owner = Owner("warden000001", "scheduler", 1, "zdd warden")
+    ctx = orphan_context(handoff, store, AwsClients(aws.session), clock, owner, EventBus())
+    assert isinstance(ctx.router, RouteSetRouter)
+    ctx.router.set_weights(ctx.router.read(), {"blue": 0, "green": 999})
+    assert [routes.rule_weights(r) for r in routes.rules] == [{"blue": 0, "green": 999}] * 2
