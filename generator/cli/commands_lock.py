@@ -26,7 +26,7 @@ def lock(
     environment): `terraform providers lock`, from the configured mirror or the registry."""
     from generator.config.sources import platform_problem
     from generator.errors import InputError
-    from generator.infra.provision import refresh_provider_lock
+    from generator.infra.relock import refresh_provider_lock
 
     model = load_env(env)
     for item in platform or []:

