@@ -6,6 +6,9 @@ code (the README's exit-code table) so the mapping lives in exactly one place.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 
 class ZddError(Exception):
     """Base of every error zdd raises on purpose. Exit code 1: failed at run time."""
@@ -83,6 +86,16 @@ class DriftError(ZddError):
             said = message.rstrip()
             message = f"{said}{'' if said.endswith('.') else '.'} {ADOPT_HINT}"
         super().__init__(message)
+
+
+class RoutesDisagree(DriftError):
+    """A service's routes read back with different weights: a split zdd did not make, or a
+    move that stopped half way across them (``readings``: each route's weights, in order).
+    The engine finishes the second kind from its journalled intent; the first is drift."""
+
+    def __init__(self, message: str, readings: Sequence[Mapping[Any, int]]) -> None:
+        super().__init__(message)
+        self.readings = readings
 
 
 class ListenerNotFound(DriftError):

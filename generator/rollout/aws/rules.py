@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from generator.colours import Colour
 from generator.config.infra import Stickiness
-from generator.errors import DriftError, ListenerNotFound
+from generator.errors import DriftError, ListenerNotFound, RoutesDisagree
 from generator.infra.outputs import StackOutputs
 from generator.rollout.aws.alb import (
     AlbListenerRouter,
@@ -112,13 +112,15 @@ class RouteSetRouter:
 
     def read(self) -> ListenerState:
         """Every route read back; they must agree, and no foreign rule may forward to a colour."""
+        self._states = None  # a move after a disagreement reads each route again
         states = [route.read() for route in self.routes]
         for state in states[1:]:
             if state.weights != states[0].weights:
-                raise DriftError(
+                raise RoutesDisagree(
                     f"routes disagree: {states[0].arn} has {format_weights(states[0].weights)} "
                     f"but {state.arn} has {format_weights(state.weights)}: a split zdd did not "
-                    "make (or a move that stopped half way); nothing was touched"
+                    "make (or a move that stopped half way); nothing was touched",
+                    [dict(s.weights) for s in states],
                 )
         self.check_foreign_rules()
         self._states = states

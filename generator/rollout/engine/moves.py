@@ -21,6 +21,7 @@ from generator.errors import (
     LockHeld,
     ReleaseFailed,
     RollbackUnfinished,
+    RoutesDisagree,
     StoreError,
 )
 from generator.journal.model import Deployment, Intent, JournalDoc
@@ -65,7 +66,10 @@ def reconcile(ctx: RunContext, doc: JournalDoc) -> ListenerState:
     """Settle an intent whose outcome was not recorded; drift is exit 4."""
     dep = doc.current
     assert dep is not None
-    state = ctx.read()
+    try:
+        state = ctx.read()
+    except RoutesDisagree as split:
+        state = _finish_halfway(ctx, dep, split)
     if dep.pending is not None:
         if state.weights == dep.pending.after:
             dep.weights = dict(dep.pending.after)
@@ -82,6 +86,25 @@ def reconcile(ctx: RunContext, doc: JournalDoc) -> ListenerState:
         ctx.save(doc)
         return state
     return check_journal(state, dep)
+
+
+def _finish_halfway(ctx: RunContext, dep: Deployment, split: RoutesDisagree) -> ListenerState:
+    """Routes left half way by a run that stopped between two of them: each one at the
+    journalled intent's before or after weights. Finished where it is safe: a rollback at
+    its after (the stable colour), any other move at its before. Anything else is drift."""
+    intent = dep.pending
+    if intent is None or any(w not in (intent.before, intent.after) for w in split.readings):
+        raise split
+    target = intent.after if intent.reason == "rollback" else intent.before
+    ctx.emit(
+        "routes.halfway",
+        f"routes left half way by a stopped run; finishing at {format_weights(target)}",
+        "warning",
+        dep=dep,
+    )
+    _still_ours(ctx)
+    ctx.router.set_weights(ListenerState(ctx.router.arn, {}, dict(target)), dict(target))
+    return ctx.read()
 
 
 def roll_back(
@@ -181,7 +204,11 @@ def _restore(
     stable = dep.from_colour
     target = weights_for(stable, 100)
     try:
-        current = reading or ctx.read()
+        try:
+            current = reading or ctx.read()
+        except RoutesDisagree as split:  # moving every route to the stable colour is safe
+            off = next(w for w in split.readings if w != target)
+            current = ListenerState(ctx.router.arn, {}, dict(off))
         if current.weights != target:
             intent = dep.pending  # written with the decision only if ``decided``
             if not (

@@ -311,3 +311,74 @@ def test_the_warden_rebuilds_every_route_of_an_orphan(
     assert isinstance(ctx.router, RouteSetRouter)
     ctx.router.set_weights(ctx.router.read(), {"blue": 0, "green": 999})
     assert [routes.rule_weights(r) for r in routes.rules] == [{"blue": 0, "green": 999}] * 2
+
+
+class _Killed(BaseException):
+    """The runner dies (kill -9) in the middle of a call."""
+
+
+class KilledOnRule:
+    """An elbv2 client whose process dies at ModifyRule on one rule, after ``ok`` calls."""
+
+    def __init__(self, elbv2: Any, rule_arn: str, ok: int = 0) -> None:
+        self._elbv2, self._rule, self._ok = elbv2, rule_arn, ok
+
+    def modify_rule(self, **kwargs: Any) -> Any:
+        if kwargs["RuleArn"] == self._rule:
+            self._ok -= 1
+            if self._ok == -1:
+                raise _Killed
+        return self._elbv2.modify_rule(**kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._elbv2, name)
+
+
+@pytest.mark.parametrize("ok", [0, 1], ids=["first_step", "second_step"])
+def test_a_run_killed_between_two_routes_is_finished_by_resume(
+    aws, clock, tmp_path: Path, routes: RouteWorld, ok: int
+) -> None:  # type: ignore[no-untyped-def]
+    """Killed after moving the first rule and before the second: the routes disagree, each
+    at the journalled intent's before or after. `zdd resume` (or the warden) finishes it
+    instead of calling it drift: the half-done move is undone, then the release goes on."""
+    store = LocalStore(tmp_path / ".zdd", "shop", "staging", clock=clock.now)
+    killed = KilledOnRule(routes.elbv2, routes.rules[1], ok=ok)
+    with pytest.raises(_Killed):
+        engine_for(aws, clock, store, outputs=routes.outputs, elbv2=killed).shift(SPEC)
+    first, second = (routes.rule_weights(r) for r in routes.rules)
+    assert first != second  # half way
+    dep = engine_for(aws, clock, store, outputs=routes.outputs).resume(break_lock=True)
+    assert dep is not None and dep.status == "promoted"
+    assert [routes.rule_weights(r) for r in routes.rules] == [GREEN, GREEN]
+
+
+def test_an_abort_after_a_run_killed_between_two_routes_moves_every_route_home(
+    aws, clock, tmp_path: Path, routes: RouteWorld
+) -> None:  # type: ignore[no-untyped-def]
+    """`zdd abort` of a release whose routes were left apart by a dead runner: the half-done
+    move needs no settling: rolling back only moves weight to the stable colour, so every
+    route is moved there and read back, whatever each one had."""
+    store = LocalStore(tmp_path / ".zdd", "shop", "staging", clock=clock.now)
+    killed = KilledOnRule(routes.elbv2, routes.rules[1], ok=1)
+    with pytest.raises(_Killed):
+        engine_for(aws, clock, store, outputs=routes.outputs, elbv2=killed).shift(SPEC)
+    engine = engine_for(aws, clock, store, outputs=routes.outputs)
+    engine.request("abort")  # the lease is free to take: abort rolls back itself
+    assert [routes.rule_weights(r) for r in routes.rules] == [BLUE, BLUE]
+    assert store.load().history[-1].weights == BLUE
+
+
+def test_routes_split_in_a_way_no_move_explains_are_still_drift(
+    aws, clock, tmp_path: Path, routes: RouteWorld
+) -> None:  # type: ignore[no-untyped-def]
+    store = LocalStore(tmp_path / ".zdd", "shop", "staging", clock=clock.now)
+    killed = KilledOnRule(routes.elbv2, routes.rules[1], ok=0)
+    with pytest.raises(_Killed):
+        engine_for(aws, clock, store, outputs=routes.outputs, elbv2=killed).shift(SPEC)
+    routes.elbv2.modify_rule(  # a person sets the first rule to a split no intent names
+        RuleArn=routes.rules[0],
+        Actions=_forward(routes.outputs.target_group_arns, {"blue": 50, "green": 50}),
+    )
+    with pytest.raises(DriftError, match="routes disagree"):
+        engine_for(aws, clock, store, outputs=routes.outputs).resume(break_lock=True)
+    assert routes.rule_weights(routes.rules[0]) == {"blue": 50, "green": 50}  # untouched
