@@ -31,7 +31,10 @@ def test_an_enabled_warden_is_rendered_with_its_schedule(tmp_path: Path) -> None
     stack = render_stack(env)
     text = stack.files["warden.tf"]
     assert 'schedule_expression = "rate(5 minutes)"' in text
-    assert "listener_arns       = [module.alb.listener_arn]" in text
+    assert (
+        "listener_arns       = [module.alb.listener_arn, module.alb.test_listener_arn]" in text
+    )
+    assert "notify_bus_arns     = []" in text
     assert "table_name          = module.deployment_store.table_name" in text
     assert "warden" in stack.modules
 
@@ -49,3 +52,19 @@ def test_a_warden_needs_the_dynamodb_store(tmp_path: Path) -> None:
 def test_a_schedule_eventbridge_would_refuse_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"warden\.schedule"):
         _env(tmp_path, store={"url": "dynamodb://t"}, warden={"schedule": "every minute"})
+
+
+def test_a_warden_on_a_shared_load_balancer_may_move_only_the_services_rules(
+    tmp_path: Path,
+) -> None:
+    """On an existing ALB there is no `module.alb`: the warden gets the listeners the
+    service's rules sit on (its policy covers their rules, nothing else of the ALB)."""
+    data = yaml.safe_load((ROOT / "tests" / "fixtures" / "routes" / "orders.yaml").read_text())
+    data.update(store={"url": "dynamodb://orders-zdd"}, warden={"enabled": True})
+    path = tmp_path / "orders.yaml"
+    path.write_text(yaml.safe_dump(data))
+    stack = render_stack(load_environment(path))
+    text = stack.files["warden.tf"]
+    assert "module.alb" not in text
+    assert "listener_arns       = local.listener_arns" in text
+    assert "local.listener_arns" in stack.files["routes.tf"]
