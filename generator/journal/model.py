@@ -174,6 +174,11 @@ class Deployment(JournalModel):
     zdd_version: str | None = None  # which zdd made this release (None: written by an older one)
     handoff: Handoff | None = None  # for `zdd warden` (None: too big, or an older zdd)
 
+    def public(self) -> dict[str, Any]:
+        """The deployment as zdd shows it (`--json` results, `zdd status --json`): without
+        its hand-off record, whose notifications hold webhook URLs (their paths are secrets)."""
+        return self.model_dump(exclude={"handoff"})
+
     @property
     def terminal(self) -> bool:
         return self.status in TERMINAL

@@ -37,7 +37,7 @@ class RunSummary:
                 "status": self.status,
                 "exit_code": self.exit_code,
                 "error": self.error,
-                "deployment": jsonable(self.deployment.model_dump()) if self.deployment else None,
+                "deployment": jsonable(self.deployment.public()) if self.deployment else None,
                 "notifications": self.notifications.to_dict(),
             }
         }

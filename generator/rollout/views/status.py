@@ -97,7 +97,7 @@ class StatusReport:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data["deployment"] = self.deployment.model_dump() if self.deployment else None
+        data["deployment"] = self.deployment.public() if self.deployment else None
         data["lock"] = self.lock.model_dump() if self.lock else None
         if self.history is None:
             del data["history"]

@@ -160,3 +160,31 @@ def test_a_hand_off_over_its_budget_is_left_out(aws, staging) -> None:
     outputs = aws.outputs.model_copy(update={"alarm_names": names})
     assert handoff_of(staging, aws.outputs, 120.0) is not None
     assert handoff_of(staging, outputs, 120.0) is None  # the warden then only notifies
+
+
+def test_a_hand_off_never_shows_its_webhook_urls(aws, staging, clock) -> None:
+    """The hand-off keeps the notifications for the warden; a webhook URL's path is a
+    secret, so `--json` results and `zdd status --json` leave the record out."""
+    import json
+
+    from generator.config.notify import Webhooks
+    from generator.rollout.views.outcome import RunSummary
+
+    secret = "https://hooks.example.com/services/T000/B000/very-secret-token"
+    env = staging.model_copy(update={"webhooks": Webhooks(urls=[secret])})
+    handoff = handoff_of(env, aws.outputs, 120.0)
+    assert handoff is not None and secret in json.dumps(handoff.notify)  # kept for the warden
+    dep = Deployment(
+        id="secret0001",
+        strategy="canary",
+        from_colour="blue",
+        to_colour="green",
+        listener_arn=aws.outputs.listener_arn,
+        schedule=SCHEDULE,
+        weights=dict(BLUE),
+        started_at=clock.now(),
+        handoff=handoff,
+    )
+    shown = json.dumps(RunSummary("shift", "in_progress", 0, dep).to_json())
+    assert "secret0001" in shown and "very-secret-token" not in shown
+    assert "handoff" not in dep.public()
