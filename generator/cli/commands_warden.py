@@ -28,7 +28,7 @@ def warden(
     """End releases whose lease lapsed with no outcome (roll back, resume or hold, as
     each environment's on_orphan says); releases waiting for a human are only notified."""
     from generator.config.urls import store_url_problem
-    from generator.rollout.warden import warden_for
+    from generator.rollout.warden import Verdict, warden_for
 
     store = store or os.environ.get("ZDD_WARDEN_STORE")
     if not store:
@@ -42,14 +42,21 @@ def warden(
     if not 1 <= every <= 86400:
         raise InputError(f"--every: expected 1..86400 seconds (got {every:g})")
     keeper = warden_for(store, region=region, profile=profile, json_mode=json_mode)
-    verdicts = keeper.watch(every) if watch else keeper.run_pass()
-    for v in verdicts:
-        if json_mode:
-            print_json({"warden": v.__dict__})
-        else:
-            typer.echo(v.line())
-    if not verdicts and not json_mode:
-        typer.echo(f"{store}: no release without an outcome")
+
+    def show(verdicts: list[Verdict]) -> None:
+        for v in verdicts:
+            if json_mode:
+                print_json({"warden": v.__dict__})
+            else:
+                typer.echo(v.line())
+        if not verdicts and not json_mode:
+            typer.echo(f"{store}: no release without an outcome")
+
+    if watch:  # each pass reported as it ends; a failed one is retried at the next
+        keeper.watch(every, on_pass=show)
+        return
+    verdicts = keeper.run_pass()
+    show(verdicts)
     failed = [v for v in verdicts if v.action == "failed"]
     if failed:
         raise ZddError(f"{len(failed)} orphaned release(s) could not be ended: {failed[0].line()}")

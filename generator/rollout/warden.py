@@ -79,22 +79,35 @@ class Warden:
 
         verdicts = []
         for service, environment in journals(self.url, dynamodb=dynamodb):
-            store = open_store(self.url, service, environment, dynamodb=dynamodb)
             try:
+                store = open_store(self.url, service, environment, dynamodb=dynamodb)
                 verdict = self._look_at(store, service, environment)
             except ZddError as exc:  # one unreadable journal must not hide the others
                 verdict = Verdict(service, environment, "-", "failed", str(exc))
+            except Exception as exc:  # e.g. a hand-off written by a newer zdd than this one
+                detail = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+                verdict = Verdict(service, environment, "-", "failed", detail)
             if verdict is not None:
                 verdicts.append(verdict)
         return verdicts
 
-    def watch(self, every: float, passes: int | None = None) -> list[Verdict]:
-        """Passes every ``every`` seconds (``passes`` of them; None: forever)."""
+    def watch(
+        self,
+        every: float,
+        passes: int | None = None,
+        on_pass: Callable[[list[Verdict]], None] | None = None,
+    ) -> list[Verdict]:
+        """Passes every ``every`` seconds (``passes`` of them; None: forever). Each pass's
+        verdicts go to ``on_pass`` as it ends; with ``passes`` they are also returned."""
         clock = self.clock or SystemClock()
         seen: list[Verdict] = []
         done = 0
         while passes is None or done < passes:
-            seen += self.run_pass()
+            verdicts = self.run_pass()
+            if on_pass is not None:
+                on_pass(verdicts)
+            if passes is not None:  # a loop forever keeps nothing
+                seen += verdicts
             done += 1
             if passes is None or done < passes:
                 clock.sleep(every)

@@ -188,3 +188,18 @@ def test_a_hand_off_never_shows_its_webhook_urls(aws, staging, clock) -> None:
     shown = json.dumps(RunSummary("shift", "in_progress", 0, dep).to_json())
     assert "secret0001" in shown and "very-secret-token" not in shown
     assert "handoff" not in dep.public()
+
+
+def test_a_hand_off_this_warden_cannot_read_fails_alone(aws, staging, clock, url) -> None:
+    """A hand-off written by a newer zdd (a field this one does not know): that release is
+    reported failed, the pass goes on, and nothing is moved."""
+    _orphan(aws, staging, clock, url)
+    store = _store(aws, url)
+    doc = store.load()
+    assert doc.current is not None and doc.current.handoff is not None
+    doc.current.handoff.strategy["a_field_of_a_newer_zdd"] = 1
+    store.save(doc)
+    keeper, _ = _warden(aws, clock, url)
+    [verdict] = keeper.run_pass()
+    assert verdict.action == "failed" and "ValidationError" in verdict.detail
+    assert aws.weights() == SPLIT  # untouched: a human (or a newer warden) decides
