@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-from generator.errors import ReleaseFailed, TerraformInterrupted
+from generator.errors import ReleaseFailed, TerraformInterrupted, TerraformTimeout
 from generator.events import EventBus
 from generator.journal.model import Actor, Refusal
 from generator.journal.protocol import DeploymentStore
@@ -31,7 +31,7 @@ def apply_interrupted(
     """Journal and announce an interruption inside the block; then exit 1 (``ZddError``)."""
     try:
         yield
-    except TerraformInterrupted as exc:
+    except (TerraformInterrupted, TerraformTimeout) as exc:  # a stop signal, or its time limit
         _record(store, events, release, command, clock, f"terraform_{exc.subcommand}", str(exc))
         raise
     except KeyboardInterrupt:

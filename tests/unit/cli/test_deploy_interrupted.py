@@ -209,3 +209,25 @@ def test_a_second_stop_signal_kills_a_terraform_that_ignores_the_first(
         stubborn.kill()
     assert "was interrupted twice" in said and "SIGKILL" in said
     assert stubborn.wait(5) == -signal.SIGKILL
+
+
+def test_an_apply_past_its_time_limit_is_journalled(tmp_path: Path) -> None:
+    """A terraform run stopped at its time limit is a refusal in the journal, like a stop
+    signal: `zdd status` and the report say why the release never started."""
+    from generator.errors import TerraformTimeout
+    from generator.events import EventBus
+    from generator.rollout.interrupted import apply_interrupted
+
+    store = LocalStore(tmp_path / "store", "shop", "staging")
+    timeout = TerraformTimeout(
+        ["terraform", "apply"],
+        1800,
+        "terraform.apply_timeout_seconds",
+        "creating module.green.aws_ecs_service.this",
+        "stopped; no weight was moved",
+    )
+    with pytest.raises(TerraformTimeout), apply_interrupted(store, EventBus(), "2.0.0", "deploy"):
+        raise timeout
+    refusal = store.load().refusals[-1]
+    assert refusal.stage == "terraform_apply" and refusal.release == "2.0.0"
+    assert "module.green.aws_ecs_service.this" in refusal.reason
