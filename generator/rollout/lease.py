@@ -100,14 +100,20 @@ def acquire_when_lapsed(
     left to do (the holder finished the work meanwhile).
     """
     seen: LockInfo | None = None
+    vanished = 0
     while True:
         try:
             store.acquire(owner, take_over=True, force=force)
             return True
-        except LockHeld:
-            holder = store.lock_info()
-        if holder is None:
-            continue  # released meanwhile: try again at once
+        except LockHeld as exc:
+            refused, holder = exc, store.lock_info()
+        if holder is None:  # released meanwhile: try again, at once the first time
+            vanished += 1
+            if vanished >= 5:  # a store that keeps refusing without a holder: say so
+                raise refused
+            if vanished > 1:  # and never spin against it
+                clock.sleep(poll)
+            continue
         if seen is not None and (holder.owner != seen.owner or holder.expires > seen.expires):
             raise HolderAlive(
                 f"listener locked by {holder.describe()}, which renewed its lease "

@@ -106,3 +106,24 @@ def test_abort_after_kill_9_elsewhere_acts_once_the_lease_lapses(aws, clock, tab
     assert aws.weights() == BLUE
     assert store.load().history[-1].status == "aborted"
     assert store.lock_info() is None
+
+
+def test_a_store_refusing_the_lease_with_no_holder_is_not_spun_against(clock) -> None:
+    """A store that refuses the lease yet names no holder (a change of hands it cannot
+    explain): the wait backs off, then says so, instead of calling AWS in a tight loop."""
+    from generator.rollout.lease import acquire_when_lapsed
+
+    class Refusing:
+        calls = 0
+
+        def acquire(self, owner: Owner, *, take_over: bool = False, force: bool = False) -> None:
+            self.calls += 1
+            raise LockHeld("changed hands while acquiring")
+
+        def lock_info(self) -> None:
+            return None
+
+    store = Refusing()
+    with pytest.raises(LockHeld, match="changed hands"):
+        acquire_when_lapsed(store, Owner.current("zdd resume"), clock, lambda _: None, poll=5)  # type: ignore[arg-type]
+    assert store.calls == 5 and len(clock.slept) == 3  # backed off between the attempts
