@@ -55,6 +55,7 @@ KINDS: tuple[str, ...] = (
     "capacity.busy",
     "lock.retaken",
     "lease.wait",
+    "routes.halfway",
     "warden.takeover",
     "warden.held",
     "journal.unwritable",

@@ -31,9 +31,7 @@ def test_an_enabled_warden_is_rendered_with_its_schedule(tmp_path: Path) -> None
     stack = render_stack(env)
     text = stack.files["warden.tf"]
     assert 'schedule_expression = "rate(5 minutes)"' in text
-    assert (
-        "listener_arns       = [module.alb.listener_arn, module.alb.test_listener_arn]" in text
-    )
+    assert "listener_arns       = [module.alb.listener_arn, module.alb.test_listener_arn]" in text
     assert "notify_bus_arns     = []" in text
     assert "table_name          = module.deployment_store.table_name" in text
     assert "warden" in stack.modules
