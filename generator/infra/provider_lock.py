@@ -28,7 +28,7 @@ from generator.errors import InputError
 from generator.files import SMALL_STATE, read_capped
 
 LOCK_FILE = ".terraform.lock.hcl"
-AWS_PROVIDER = ("registry.terraform.io", "hashicorp", "aws")
+AWS_PROVIDER = "*/hashicorp/aws"  # HOST/NAMESPACE/TYPE, as Terraform lays out a mirror
 _FS_MIRROR = re.compile(r'filesystem_mirror\s*\{[^}]*?\bpath\s*=\s*"([^"]+)"', re.S)
 _PLATFORM_FILE = re.compile(r"_([a-z0-9]+_[a-z0-9]+)\.zip$")
 
@@ -79,14 +79,14 @@ def configured_mirror(environ: Mapping[str, str]) -> Path | None:
 
 def mirror_platforms(mirror: Path) -> set[str]:
     """The platforms a filesystem mirror holds hashicorp/aws for (unpacked or zipped)."""
-    base = mirror.joinpath(*AWS_PROVIDER)
     found: set[str] = set()
     try:
-        for entry in base.iterdir():
-            if entry.is_dir():
-                found |= {p.name for p in entry.iterdir() if p.is_dir()}
-            elif match := _PLATFORM_FILE.search(entry.name):
-                found.add(match[1])
+        for base in mirror.glob(AWS_PROVIDER):
+            for entry in base.iterdir():
+                if entry.is_dir():
+                    found |= {p.name for p in entry.iterdir() if p.is_dir()}
+                elif match := _PLATFORM_FILE.search(entry.name):
+                    found.add(match[1])
     except OSError:
         return set()
     return found

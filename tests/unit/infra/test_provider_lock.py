@@ -93,7 +93,7 @@ def test_zdd_lock_locks_the_environments_platforms_into_the_committed_file(
 ) -> None:
     mirror = tmp_path / "mirror"
     for platform in ("linux_amd64", "darwin_arm64", "windows_amd64"):
-        (mirror / "registry.terraform.io/hashicorp/aws/5.100.0" / platform).mkdir(parents=True)
+        (mirror / "HOST/hashicorp/aws/5.100.0" / platform).mkdir(parents=True)
     rc = tmp_path / "terraform.rc"
     rc.write_text(f'provider_installation {{\n  filesystem_mirror {{\n    path = "{mirror}"\n')
     rc.write_text(rc.read_text() + "  }\n}\n")
@@ -121,7 +121,7 @@ def test_zdd_lock_refuses_a_platform_that_is_not_os_arch(run_cli, repo: Path) ->
 
 
 def test_from_a_mirror_only_the_platforms_it_holds_are_locked(tmp_path: Path) -> None:
-    base = tmp_path / "registry.terraform.io" / "hashicorp" / "aws"
+    base = tmp_path / "HOST" / "hashicorp" / "aws"  # the registry's host name, in a mirror
     (base / "5.100.0" / "linux_amd64").mkdir(parents=True)
     (base / "terraform-provider-aws_5.99.0_darwin_arm64.zip").write_bytes(b"")
     assert mirror_platforms(tmp_path) == {"linux_amd64", "darwin_arm64"}
