@@ -60,6 +60,7 @@ def generate(
         _observer(model, profile),
         _reader(model, profile),
         committed_lock(env, model),
+        warn=echo_to_stderr(),
     )
     vendored = f" and vendored modules {', '.join(stack.modules)}" if stack.modules else ""
     typer.echo(f"rendered {len(stack.files)} files{vendored} into {out_dir}")

@@ -300,9 +300,10 @@ def generate_as_deployed(
     observe: SpecObserver | None = None,
     read_live: LiveReader | None = None,
     provider_lock: Path | None = None,
+    warn: Echo | None = None,
 ) -> tuple[RenderedStack, list[str]]:
     """``zdd generate``: once the stack exists, each colour as it runs (a release, `zdd plan
-    --version`, puts the file's spec on the idle colour).
+    --version`, puts the file's spec on the idle colour). ``warn`` hears when it cannot.
 
     Only rendering: when the state cannot be read (say a remote backend not initialised
     yet) or the listener is split, the file's spec is rendered for both colours; ``zdd
@@ -318,7 +319,12 @@ def generate_as_deployed(
         if outputs is None or live is None:
             return generate(env, stack_dir, provider_lock=lock)
         specs, _ = rendered_specs(env, outputs, live, observe or _nothing)
-    except aws_errors(AwsError, InputError):  # unreachable: render the file's spec
+    except aws_errors(AwsError, InputError) as exc:  # unreachable: render the file's spec
+        if warn is not None:
+            warn(
+                f"zdd: what the live colour runs could not be read ({exc}); rendered the "
+                "environment file's spec for both colours: `zdd plan` checks before applying"
+            )
         return generate(env, stack_dir, provider_lock=lock)
     return generate(env, stack_dir, specs, provider_lock=lock)
 

@@ -113,3 +113,22 @@ def test_gate_timeout_comes_from_the_strategy() -> None:
     settings = EngineSettings.from_strategy(Strategy(gate_timeout_seconds=900))
     assert settings.gate_timeout_seconds == 900
     assert EngineSettings.from_strategy(Strategy()).gate_timeout_seconds == 86400
+
+
+def test_generate_says_when_it_cannot_read_what_the_live_colour_runs(
+    staging, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Rendering only, so it renders the file's spec; but never silently."""
+    from generator.errors import AwsError
+    from generator.infra import provision
+
+    stack = tmp_path / "applied"
+    monkeypatch.setattr(provision, "applied_outputs", lambda stack_dir: DEPLOYED)
+
+    def unreachable(outputs: StackOutputs, colour: Colour) -> Observed:
+        raise AwsError("DescribeServices failed: could not connect")
+
+    said: list[str] = []
+    generate_as_deployed(staging, stack, unreachable, lambda outputs: "green", warn=said.append)
+    assert len(said) == 1 and "could not connect" in said[0] and "`zdd plan`" in said[0]
+    assert (stack / "main.tf").is_file()
