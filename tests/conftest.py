@@ -40,15 +40,19 @@ def terraform_binary() -> str:
 # The longest modules first: each module runs on one worker (pytest-xdist, loadscope), so
 # a long one that starts last ends last. From `make test`'s printed slowest tests.
 LONGEST_FIRST = (
-    "test_gitlab_pipeline.py",
     "test_ecs_release_e2e.py",
+    "test_gitlab_pipeline.py",
     "test_stack_apply.py",
     "test_wheel.py",
     "test_module_tftests.py",
+    "test_shared_alb.py",
     "test_demo.py",
+    "test_upgrade.py",
     "test_fault_trials.py",
     "test_e2e.py",
+    "test_budget.py",
     "test_signals_e2e.py",
+    "test_warden_e2e.py",
 )
 
 
