@@ -314,18 +314,17 @@ def generate_as_deployed(
     except (StateUnreadable, InputError):
         outputs = None
     lock = read_committed_lock(provider_lock) if provider_lock is not None else None
+    specs = None  # the file's spec for both colours
     try:
         live = read_live(outputs) if outputs is not None and read_live is not None else None
-        if outputs is None or live is None:
-            return generate(env, stack_dir, provider_lock=lock)
-        specs, _ = rendered_specs(env, outputs, live, observe or _nothing)
+        if outputs is not None and live is not None:
+            specs, _ = rendered_specs(env, outputs, live, observe or _nothing)
     except aws_errors(AwsError, InputError) as exc:  # unreachable: render the file's spec
         if warn is not None:
             warn(
                 f"zdd: what the live colour runs could not be read ({exc}); rendered the "
                 "environment file's spec for both colours: `zdd plan` checks before applying"
             )
-        return generate(env, stack_dir, provider_lock=lock)
     return generate(env, stack_dir, specs, provider_lock=lock)
 
 
