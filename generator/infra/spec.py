@@ -89,15 +89,7 @@ def spec_from_env(env: Environment, tag: str) -> ColourSpec:
         command=list(c.command) if c.command is not None else None,
         entry_point=list(c.entry_point) if c.entry_point is not None else None,
         port=c.port,
-        health_check=HealthSpec(
-            path=h.path,
-            matcher=h.matcher,
-            interval_seconds=h.interval_seconds,
-            timeout_seconds=h.timeout_seconds,
-            healthy_threshold=h.healthy_threshold,
-            unhealthy_threshold=h.unhealthy_threshold,
-            grace_period_seconds=h.grace_period_seconds,
-        ),
+        health_check=HealthSpec(**h.model_dump()),  # the same fields, recorded as released
         scratch_paths=list(c.scratch_paths),
         readonly_root_filesystem=c.readonly_root_filesystem,
         log_retention_days=c.log_retention_days,
